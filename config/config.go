@@ -1,0 +1,180 @@
+// Package config holds Lumo's settings: one struct, filled from the environment in one
+// place, so that every setting is documented in the README table and in .env.example and
+// read nowhere else.
+package config
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting Lumo reads. The zero value is not useful; call Load.
+type Config struct {
+	// HTTPAddr is where the API listens (LUMO_HTTP_ADDR).
+	HTTPAddr string
+	// PublicURL is the base URL LINE and other services reach the API at, used to show
+	// webhook URLs (LUMO_PUBLIC_URL; default http://<LUMO_HTTP_ADDR>).
+	PublicURL string
+	// HTTPBodyLimit caps request bodies in bytes (LUMO_HTTP_BODY_LIMIT).
+	HTTPBodyLimit int64
+	// ShutdownTimeout bounds a graceful stop (LUMO_SHUTDOWN_TIMEOUT).
+	ShutdownTimeout time.Duration
+
+	// TemporalAddr is the Temporal frontend (LUMO_TEMPORAL_ADDR). Under `lumo dev` the
+	// embedded server listens there.
+	TemporalAddr string
+	// TemporalNamespace is the namespace every run lives in (LUMO_TEMPORAL_NAMESPACE).
+	TemporalNamespace string
+	// TemporalTaskQueue is the queue the worker polls (LUMO_TEMPORAL_TASK_QUEUE).
+	TemporalTaskQueue string
+	// TemporalUIAddr is where `lumo dev` serves the Temporal Web UI (LUMO_TEMPORAL_UI_ADDR).
+	TemporalUIAddr string
+
+	// DataDir holds the embedded databases and the dev keys (LUMO_DATA_DIR).
+	DataDir string
+	// DatabaseURL names a PostgreSQL database; empty means SQLite in DataDir (DATABASE_URL).
+	DatabaseURL string
+
+	// SecretKey encrypts channel secrets and tokens at rest: 32 bytes (LUMO_SECRET_KEY,
+	// base64 or hex). Under `lumo dev` a key is generated in DataDir when it is empty.
+	SecretKey []byte
+
+	// DevAPIKey is the dev workspace's API key under `lumo dev` (LUMO_DEV_API_KEY).
+	DevAPIKey string
+
+	// LineAPIURL and LineDataAPIURL are the LINE Messaging API's base URLs
+	// (LUMO_LINE_API_URL, LUMO_LINE_DATA_API_URL).
+	LineAPIURL     string
+	LineDataAPIURL string
+
+	// WebhookDedupeRetention is how long webhook deliveries are remembered to drop
+	// redeliveries (LUMO_WEBHOOK_DEDUPE_RETENTION).
+	WebhookDedupeRetention time.Duration
+
+	// LogLevel is the app's log level (LUMO_LOG_LEVEL); TemporalLogLevel the embedded
+	// server's (LUMO_TEMPORAL_LOG_LEVEL), quieter by default because it is chatty.
+	LogLevel         string
+	TemporalLogLevel string
+}
+
+// Defaults are the values used when a variable is unset or empty.
+var defaults = map[string]string{
+	"LUMO_HTTP_ADDR":                "127.0.0.1:8080",
+	"LUMO_HTTP_BODY_LIMIT":          "1048576",
+	"LUMO_SHUTDOWN_TIMEOUT":         "15s",
+	"LUMO_TEMPORAL_ADDR":            "127.0.0.1:7233",
+	"LUMO_TEMPORAL_NAMESPACE":       "default",
+	"LUMO_TEMPORAL_TASK_QUEUE":      "lumo",
+	"LUMO_TEMPORAL_UI_ADDR":         "127.0.0.1:8233",
+	"LUMO_DATA_DIR":                 ".lumo",
+	"LUMO_LINE_API_URL":             "https://api.line.me",
+	"LUMO_LINE_DATA_API_URL":        "https://api-data.line.me",
+	"LUMO_LOG_LEVEL":                "info",
+	"LUMO_TEMPORAL_LOG_LEVEL":       "warn",
+	"LUMO_WEBHOOK_DEDUPE_RETENTION": "168h",
+}
+
+// Load reads the configuration through getenv (os.Getenv in production, a map in tests)
+// and reports every invalid setting at once.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return defaults[name]
+	}
+	var problems []error
+	addr := func(name string) string {
+		v := get(name)
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			problems = append(problems, fmt.Errorf("%s=%q: want host:port: %w", name, v, err))
+		}
+		return v
+	}
+	level := func(name string) string {
+		v := strings.ToLower(get(name))
+		switch v {
+		case "debug", "info", "warn", "error":
+		default:
+			problems = append(problems, fmt.Errorf("%s=%q: want debug, info, warn or error", name, v))
+		}
+		return v
+	}
+
+	cfg := Config{
+		HTTPAddr:          addr("LUMO_HTTP_ADDR"),
+		TemporalAddr:      addr("LUMO_TEMPORAL_ADDR"),
+		TemporalUIAddr:    addr("LUMO_TEMPORAL_UI_ADDR"),
+		TemporalNamespace: get("LUMO_TEMPORAL_NAMESPACE"),
+		TemporalTaskQueue: get("LUMO_TEMPORAL_TASK_QUEUE"),
+		DataDir:           get("LUMO_DATA_DIR"),
+		DatabaseURL:       get("DATABASE_URL"),
+		DevAPIKey:         get("LUMO_DEV_API_KEY"),
+		LineAPIURL:        strings.TrimRight(get("LUMO_LINE_API_URL"), "/"),
+		LineDataAPIURL:    strings.TrimRight(get("LUMO_LINE_DATA_API_URL"), "/"),
+		LogLevel:          level("LUMO_LOG_LEVEL"),
+		TemporalLogLevel:  level("LUMO_TEMPORAL_LOG_LEVEL"),
+	}
+
+	cfg.PublicURL = strings.TrimRight(getenv("LUMO_PUBLIC_URL"), "/")
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + cfg.HTTPAddr
+	} else if !strings.HasPrefix(cfg.PublicURL, "http://") && !strings.HasPrefix(cfg.PublicURL, "https://") {
+		problems = append(problems, fmt.Errorf("LUMO_PUBLIC_URL=%q: want an http:// or https:// URL", cfg.PublicURL))
+	}
+
+	limit, err := strconv.ParseInt(get("LUMO_HTTP_BODY_LIMIT"), 10, 64)
+	if err != nil || limit <= 0 {
+		problems = append(problems, fmt.Errorf("LUMO_HTTP_BODY_LIMIT=%q: want a positive number of bytes", get("LUMO_HTTP_BODY_LIMIT")))
+	}
+	cfg.HTTPBodyLimit = limit
+
+	cfg.ShutdownTimeout, err = time.ParseDuration(get("LUMO_SHUTDOWN_TIMEOUT"))
+	if err != nil || cfg.ShutdownTimeout <= 0 {
+		problems = append(problems, fmt.Errorf("LUMO_SHUTDOWN_TIMEOUT=%q: want a positive duration such as 15s", get("LUMO_SHUTDOWN_TIMEOUT")))
+	}
+
+	cfg.WebhookDedupeRetention, err = time.ParseDuration(get("LUMO_WEBHOOK_DEDUPE_RETENTION"))
+	if err != nil || cfg.WebhookDedupeRetention < time.Hour {
+		problems = append(problems, fmt.Errorf("LUMO_WEBHOOK_DEDUPE_RETENTION=%q: want a duration of at least 1h", get("LUMO_WEBHOOK_DEDUPE_RETENTION")))
+	}
+
+	if raw := get("LUMO_SECRET_KEY"); raw != "" {
+		key, err := ParseSecretKey(raw)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("LUMO_SECRET_KEY: %w", err))
+		}
+		cfg.SecretKey = key
+	}
+	if cfg.TemporalNamespace == "" || cfg.TemporalTaskQueue == "" {
+		problems = append(problems, errors.New("LUMO_TEMPORAL_NAMESPACE and LUMO_TEMPORAL_TASK_QUEUE must not be empty"))
+	}
+	return cfg, errors.Join(problems...)
+}
+
+// ParseSecretKey accepts a 32-byte key written as base64 (standard or URL alphabet) or hex.
+func ParseSecretKey(raw string) ([]byte, error) {
+	raw = strings.TrimSpace(raw)
+	decoders := []func(string) ([]byte, error){
+		hex.DecodeString,
+		base64.StdEncoding.DecodeString,
+		base64.RawStdEncoding.DecodeString,
+		base64.URLEncoding.DecodeString,
+		base64.RawURLEncoding.DecodeString,
+	}
+	for _, decode := range decoders {
+		if key, err := decode(raw); err == nil && len(key) == 32 {
+			return key, nil
+		}
+	}
+	return nil, errors.New("want 32 bytes as base64 or 64 hex digits (generate one with `openssl rand -base64 32`)")
+}
+
+// UsesPostgres tells whether the app's data lives in PostgreSQL rather than SQLite.
+func (c Config) UsesPostgres() bool { return c.DatabaseURL != "" }

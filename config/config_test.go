@@ -1,0 +1,101 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lumoworkflows/lumo/config"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
+}
+
+func TestLoad_DefaultsMatchTheContract(t *testing.T) {
+	cfg, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct{ name, got, want string }{
+		{"HTTPAddr", cfg.HTTPAddr, "127.0.0.1:8080"},
+		{"TemporalAddr", cfg.TemporalAddr, "127.0.0.1:7233"},
+		{"TemporalUIAddr", cfg.TemporalUIAddr, "127.0.0.1:8233"},
+		{"LineAPIURL", cfg.LineAPIURL, "https://api.line.me"},
+		{"LineDataAPIURL", cfg.LineDataAPIURL, "https://api-data.line.me"},
+		{"PublicURL", cfg.PublicURL, "http://127.0.0.1:8080"},
+		{"DatabaseURL", cfg.DatabaseURL, ""},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	if cfg.HTTPBodyLimit != 1<<20 {
+		t.Errorf("HTTPBodyLimit = %d, want 1 MiB", cfg.HTTPBodyLimit)
+	}
+	if cfg.WebhookDedupeRetention != 7*24*time.Hour {
+		t.Errorf("WebhookDedupeRetention = %s", cfg.WebhookDedupeRetention)
+	}
+	if cfg.SecretKey != nil || cfg.UsesPostgres() {
+		t.Error("no secret key and SQLite by default")
+	}
+}
+
+func TestLoad_ReadsSettings(t *testing.T) {
+	cfg, err := config.Load(env(map[string]string{
+		"LUMO_HTTP_ADDR":    "0.0.0.0:9000",
+		"DATABASE_URL":      "postgres://u@db/lumo",
+		"LUMO_SECRET_KEY":   strings.Repeat("ab", 32),
+		"LUMO_DEV_API_KEY":  " k ",
+		"LUMO_LINE_API_URL": "http://127.0.0.1:9999/",
+		"LUMO_PUBLIC_URL":   "https://lumo.example.com/",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != "0.0.0.0:9000" || !cfg.UsesPostgres() || len(cfg.SecretKey) != 32 ||
+		cfg.DevAPIKey != "k" || cfg.LineAPIURL != "http://127.0.0.1:9999" || cfg.PublicURL != "https://lumo.example.com" {
+		t.Fatalf("cfg = %+v", cfg)
+	}
+}
+
+func TestLoad_ReportsEveryBadSettingAtOnce(t *testing.T) {
+	_, err := config.Load(env(map[string]string{
+		"LUMO_HTTP_ADDR":                "8080",
+		"LUMO_HTTP_BODY_LIMIT":          "-1",
+		"LUMO_SECRET_KEY":               "short",
+		"LUMO_LOG_LEVEL":                "loud",
+		"LUMO_SHUTDOWN_TIMEOUT":         "soon",
+		"LUMO_PUBLIC_URL":               "lumo.example.com",
+		"LUMO_WEBHOOK_DEDUPE_RETENTION": "1m",
+	}))
+	if err == nil {
+		t.Fatal("bad settings accepted")
+	}
+	for _, name := range []string{"LUMO_HTTP_ADDR", "LUMO_HTTP_BODY_LIMIT", "LUMO_SECRET_KEY", "LUMO_LOG_LEVEL", "LUMO_SHUTDOWN_TIMEOUT", "LUMO_PUBLIC_URL", "LUMO_WEBHOOK_DEDUPE_RETENTION"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+}
+
+func TestParseSecretKey(t *testing.T) {
+	cases := []struct {
+		raw string
+		ok  bool
+	}{
+		{strings.Repeat("0f", 32), true},
+		{"3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", true},
+		{"3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", true},
+		{strings.Repeat("0f", 16), false},
+		{"not a key", false},
+		{"", false},
+	}
+	for _, c := range cases {
+		key, err := config.ParseSecretKey(c.raw)
+		if (err == nil) != c.ok || (c.ok && len(key) != 32) {
+			t.Errorf("ParseSecretKey(%q) = %d bytes, %v; want ok=%v", c.raw, len(key), err, c.ok)
+		}
+	}
+}
