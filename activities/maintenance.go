@@ -1,0 +1,33 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lumoworkflows/lumo/models"
+)
+
+// PruneWebhookEventsName is the activity's name in Temporal and its Web UI.
+const PruneWebhookEventsName = "maintenance.PruneWebhookEvents"
+
+// Maintenance holds the housekeeping activities the worker schedules for itself.
+type Maintenance struct {
+	Store *models.Store
+}
+
+// PruneWebhookEventsInput bounds one batch of pruning.
+type PruneWebhookEventsInput struct {
+	Before time.Time
+	Limit  int
+}
+
+// PruneWebhookEvents deletes at most Limit delivery records received before Before and
+// returns how many it deleted. Repeating it is harmless.
+func (m *Maintenance) PruneWebhookEvents(ctx context.Context, in PruneWebhookEventsInput) (int64, error) {
+	deleted, err := m.Store.PruneWebhookEvents(ctx, in.Before, in.Limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune webhook events before %s: %w", in.Before.Format(time.RFC3339), err)
+	}
+	return deleted, nil
+}

@@ -1,0 +1,82 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/lumoworkflows/lumo/activities"
+	"github.com/lumoworkflows/lumo/config"
+	"github.com/lumoworkflows/lumo/models"
+	"github.com/lumoworkflows/lumo/workflows"
+)
+
+// Deps are what the worker's activities need.
+type Deps struct {
+	Config config.Config
+	Client client.Client
+	Store  *models.Store
+}
+
+// New returns a worker with every workflow and activity registered; call Start or Run.
+func New(deps Deps) (sdkworker.Worker, error) {
+	if deps.Client == nil || deps.Store == nil {
+		return nil, errors.New("worker: a Temporal client and a store are required")
+	}
+	w := sdkworker.New(deps.Client, deps.Config.TemporalTaskQueue, sdkworker.Options{})
+
+	w.RegisterWorkflowWithOptions(workflows.PruneWebhookEvents, workflow.RegisterOptions{Name: workflows.PruneWebhookEventsName})
+
+	maintenance := &activities.Maintenance{Store: deps.Store}
+	w.RegisterActivityWithOptions(maintenance.PruneWebhookEvents, activity.RegisterOptions{Name: activities.PruneWebhookEventsName})
+	return w, nil
+}
+
+const (
+	// pruneScheduleID names the schedule in the Web UI's Schedules page.
+	pruneScheduleID = "lumo-prune-webhook-events"
+	// pruneInterval is how often old webhook deliveries are pruned.
+	pruneInterval = time.Hour
+)
+
+// EnsureSchedules creates the worker's own schedules, or brings an existing one's action
+// up to date with the configuration. Every worker calls it at start; all but the first
+// find the schedule there.
+func EnsureSchedules(ctx context.Context, c client.Client, cfg config.Config) error {
+	action := &client.ScheduleWorkflowAction{
+		ID:        pruneScheduleID,
+		Workflow:  workflows.PruneWebhookEventsName,
+		TaskQueue: cfg.TemporalTaskQueue,
+		Args:      []any{workflows.PruneWebhookEventsInput{Retention: cfg.WebhookDedupeRetention}},
+	}
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:     pruneScheduleID,
+		Spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: pruneInterval}}},
+		Action: action,
+	})
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return fmt.Errorf("create schedule %s: %w", pruneScheduleID, err)
+	}
+	handle := c.ScheduleClient().GetHandle(ctx, pruneScheduleID)
+	err = handle.Update(ctx, client.ScheduleUpdateOptions{
+		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			in.Description.Schedule.Action = action
+			in.Description.Schedule.Spec = &client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: pruneInterval}}}
+			return &client.ScheduleUpdate{Schedule: &in.Description.Schedule}, nil
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("update schedule %s: %w", pruneScheduleID, err)
+	}
+	return nil
+}
