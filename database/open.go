@@ -12,7 +12,6 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	// The pure-Go SQLite driver; the embedded Temporal server uses it too, and it
 	// registers the driver name "sqlite".
@@ -52,12 +51,8 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	gormConfig := &gorm.Config{
 		// Unique-key failures become gorm.ErrDuplicatedKey on PostgreSQL.
 		TranslateError: true,
-		Logger: logger.NewSlogLogger(log, logger.Config{
-			SlowThreshold:             500 * time.Millisecond,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-		}),
-		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		Logger:         newQueryLogger(log),
+		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
 
 	var (

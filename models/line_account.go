@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/lumoworkflows/lumo/database"
 )
 
 // LineAccount is a LINE Official Account (a Messaging API channel) connected to a
@@ -37,7 +39,10 @@ type LineCredentials struct {
 }
 
 // ErrDuplicateChannel means the workspace already connected that channel ID.
-var ErrDuplicateChannel = fmt.Errorf("a LINE account with this channelId already exists: %w", ErrConflict)
+var ErrDuplicateChannel = &ConflictError{
+	Field:   "channelId",
+	Message: "a LINE account with this channelId is already connected to the workspace",
+}
 
 func secretPlace(accountID, column string) string {
 	return "line_accounts/" + accountID + "/" + column
@@ -55,7 +60,7 @@ func (s *Store) CreateLineAccount(ctx context.Context, workspaceID string, in Li
 		return LineAccount{}, err
 	}
 	err := s.db.WithContext(ctx).Create(&account).Error
-	if isUniqueViolation(err) {
+	if database.IsUniqueViolation(err) {
 		return LineAccount{}, ErrDuplicateChannel
 	}
 	if err != nil {
@@ -93,29 +98,39 @@ func (s *Store) ListLineAccounts(ctx context.Context, workspaceID string, page P
 }
 
 // UpdateLineAccount changes the fields of in that are not empty (rotating a secret or
-// token is sending the new one).
+// token is sending the new one). Only those columns are written, so two updates of
+// different fields at once both take effect.
 func (s *Store) UpdateLineAccount(ctx context.Context, workspaceID, id string, in LineAccountInput) (LineAccount, error) {
-	account, err := s.GetLineAccount(ctx, workspaceID, id)
-	if err != nil {
+	sealed := LineAccount{ID: id}
+	if err := s.sealLineCredentials(&sealed, in.ChannelSecret, in.ChannelAccessToken); err != nil {
 		return LineAccount{}, err
 	}
-	if in.Name != "" {
-		account.Name = in.Name
+	changes := map[string]any{}
+	for column, value := range map[string]string{
+		"name":                        in.Name,
+		"channel_id":                  in.ChannelID,
+		"channel_secret_sealed":       sealed.ChannelSecretSealed,
+		"channel_access_token_sealed": sealed.ChannelAccessTokenSealed,
+	} {
+		if value != "" {
+			changes[column] = value
+		}
 	}
-	if in.ChannelID != "" {
-		account.ChannelID = in.ChannelID
+	if len(changes) > 0 {
+		res := s.db.WithContext(ctx).Model(&LineAccount{}).
+			Where("workspace_id = ? AND id = ?", workspaceID, id).
+			Updates(changes)
+		if database.IsUniqueViolation(res.Error) {
+			return LineAccount{}, ErrDuplicateChannel
+		}
+		if res.Error != nil {
+			return LineAccount{}, fmt.Errorf("update line account: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return LineAccount{}, ErrNotFound
+		}
 	}
-	if err := s.sealLineCredentials(&account, in.ChannelSecret, in.ChannelAccessToken); err != nil {
-		return LineAccount{}, err
-	}
-	err = s.db.WithContext(ctx).Save(&account).Error
-	if isUniqueViolation(err) {
-		return LineAccount{}, ErrDuplicateChannel
-	}
-	if err != nil {
-		return LineAccount{}, fmt.Errorf("update line account: %w", err)
-	}
-	return account, nil
+	return s.GetLineAccount(ctx, workspaceID, id)
 }
 
 // DeleteLineAccount disconnects an account.

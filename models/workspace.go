@@ -67,7 +67,7 @@ func (s *Store) EnsureDevWorkspace(ctx context.Context, name, apiKey string) (Wo
 			}
 			return tx.Create(&key).Error
 		case existing.WorkspaceID != ws.ID:
-			return fmt.Errorf("dev api key already belongs to workspace %s: %w", existing.WorkspaceID, ErrConflict)
+			return &ConflictError{Message: fmt.Sprintf("the dev API key already belongs to workspace %s", existing.WorkspaceID)}
 		case existing.RevokedAt != nil:
 			return tx.Model(&existing).Update("revoked_at", nil).Error
 		}
