@@ -10,15 +10,15 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 
 	"github.com/lumoworkflows/lumo/internal/searchattr"
-	"github.com/lumoworkflows/lumo/internal/testenv"
+	"github.com/lumoworkflows/lumo/internal/temporaltest"
 	"github.com/lumoworkflows/lumo/workflows"
 )
 
-var temporalServer *testenv.TemporalServer
+var temporalServer *temporaltest.TemporalServer
 
 func TestMain(m *testing.M) {
 	var err error
-	temporalServer, err = testenv.StartTemporal()
+	temporalServer, err = temporaltest.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

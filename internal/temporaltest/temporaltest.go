@@ -1,7 +1,12 @@
-package testenv
+// Package temporaltest starts the embedded Temporal server in-process for end-to-end
+// tests: one server per test package (in TestMain), each test on its own task queue. It
+// is apart from testenv so that tests needing only a database do not link the server.
+package temporaltest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
@@ -20,10 +25,10 @@ type TemporalServer struct {
 	*devserver.Server
 }
 
-// StartTemporal starts an embedded, in-memory Temporal server on free ports with Lumo's
+// Start starts an embedded, in-memory Temporal server on free ports with Lumo's
 // search attributes registered. Start one per test package in TestMain, give each test
 // its own task queue (TaskQueue), and Stop it when m.Run returns.
-func StartTemporal() (*TemporalServer, error) {
+func Start() (*TemporalServer, error) {
 	addr, err := devserver.FreeAddr("127.0.0.1")
 	if err != nil {
 		return nil, err
@@ -38,7 +43,7 @@ func StartTemporal() (*TemporalServer, error) {
 		Logger:           slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("testenv: start Temporal: %w", err)
+		return nil, fmt.Errorf("temporaltest: start Temporal: %w", err)
 	}
 	return &TemporalServer{Server: srv}, nil
 }
@@ -52,7 +57,7 @@ func (s *TemporalServer) Client(t testing.TB) client.Client {
 		Logger:    quietSDKLogger{},
 	})
 	if err != nil {
-		t.Fatalf("testenv: dial Temporal: %v", err)
+		t.Fatalf("temporaltest: dial Temporal: %v", err)
 	}
 	t.Cleanup(c.Close)
 	return c
@@ -60,7 +65,9 @@ func (s *TemporalServer) Client(t testing.TB) client.Client {
 
 // TaskQueue names a task queue that only this test polls.
 func TaskQueue(t testing.TB) string {
-	return "test-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-" + randomHex(3)
+	suffix := make([]byte, 3)
+	_, _ = rand.Read(suffix)
+	return "test-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-" + hex.EncodeToString(suffix)
 }
 
 // quietSDKLogger drops the SDK's routine logs, which would bury test output.

@@ -1,5 +1,6 @@
-// Package testenv starts the real components tests need: a fresh, migrated application
-// database per test (PostgreSQL and SQLite), and the embedded Temporal server.
+// Package testenv gives tests the real databases they need: a fresh, migrated application
+// database per test, on PostgreSQL and on SQLite. (The Temporal server for end-to-end
+// tests is in package temporaltest.)
 //
 // PostgreSQL is the server at LUMO_TEST_POSTGRES_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable); each test gets a database
