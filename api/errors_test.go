@@ -1,0 +1,58 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/lumoworkflows/lumo/internal/testenv"
+)
+
+func TestErrors_UnknownRouteIs404InTheErrorShape(t *testing.T) {
+	a := newTestAPI(t, testenv.SQLite(t))
+	for _, path := range []string{"/nope", "/v2/line-accounts", "/healthz/extra"} {
+		got := a.do(http.MethodGet, path, "", "").wantError(t, http.StatusNotFound, "not_found")
+		if !strings.Contains(got.Message, path) {
+			t.Errorf("%s: message %q does not name the path", path, got.Message)
+		}
+	}
+}
+
+func TestErrors_WrongMethodIs405InTheErrorShapeWithAllow(t *testing.T) {
+	a := newTestAPI(t, testenv.SQLite(t))
+	_, key := a.workspace("acme")
+	cases := []struct{ method, path, allowed string }{
+		{http.MethodPost, "/healthz", "GET"},
+		{http.MethodPut, "/v1/line-accounts", "POST"},
+		{http.MethodPost, "/v1/line-accounts/some-id", "PATCH"},
+	}
+	for _, tc := range cases {
+		res := a.do(tc.method, tc.path, key, "")
+		res.wantError(t, http.StatusMethodNotAllowed, "method_not_allowed")
+		if allow := res.header.Get("Allow"); !strings.Contains(allow, tc.allowed) {
+			t.Errorf("%s %s: Allow = %q, want it to list %s", tc.method, tc.path, allow, tc.allowed)
+		}
+	}
+}
+
+func TestErrors_InternalErrorsAreLoggedNotSent(t *testing.T) {
+	a := newTestAPI(t, testenv.SQLite(t))
+	a.echo.GET("/test/fail", func(echo.Context) error {
+		return &net500{}
+	})
+	res := a.do(http.MethodGet, "/test/fail", "", "")
+	res.wantError(t, http.StatusInternalServerError, "internal")
+	if strings.Contains(string(res.body), "dial tcp 10.0.0.1") {
+		t.Errorf("internal detail leaked: %s", res.body)
+	}
+	failed := a.logs.records(t, "request failed")
+	if len(failed) != 1 || !strings.Contains(failed[0]["error"].(string), "dial tcp 10.0.0.1") {
+		t.Errorf("internal error not logged with its detail:\n%s", a.logs)
+	}
+}
+
+type net500 struct{}
+
+func (*net500) Error() string { return "dial tcp 10.0.0.1:5432: connection refused" }

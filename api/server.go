@@ -1,0 +1,84 @@
+package api
+
+import (
+	"encoding/json"
+	"log/slog"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/lumoworkflows/lumo/config"
+	"github.com/lumoworkflows/lumo/models"
+)
+
+// Deps is what the API needs from the rest of the program.
+type Deps struct {
+	// Config supplies HTTPBodyLimit (0 means 1 MiB) and PublicURL (the base of the webhook
+	// URLs the API shows).
+	Config config.Config
+	// Store is the application database. Required.
+	Store *models.Store
+	// Temporal is checked by /readyz; nil means /readyz reports temporal as
+	// "not configured" and is 503.
+	Temporal HealthChecker
+	// Logger receives the access log and errors; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// server holds what the handlers share; its methods are the handlers.
+type server struct {
+	cfg      config.Config
+	store    *models.Store
+	temporal HealthChecker
+	validate *inputValidator
+}
+
+// New returns the API, fully configured with its middleware and routes but not listening:
+// serve it with e.Start(addr), or use it as an http.Handler.
+func New(deps Deps) *echo.Echo {
+	log := deps.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	limit := deps.Config.HTTPBodyLimit
+	if limit <= 0 {
+		limit = defaultBodyLimit
+	}
+	s := &server{
+		cfg:      deps.Config,
+		store:    deps.Store,
+		temporal: deps.Temporal,
+		validate: newInputValidator(),
+	}
+
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = errorHandler(log)
+	e.JSONSerializer = jsonSerializer{}
+
+	// Outermost first: the request ID exists before anything logs, the access log sees the
+	// final status of everything inside it, a panic anywhere below becomes a 500, and no
+	// handler under /v1 runs without a valid key.
+	e.Use(
+		requestID(),
+		accessLog(log),
+		recoverPanics(log),
+		limitBody(limit),
+		requireAPIKey(s.store),
+	)
+	s.routes(e)
+	return e
+}
+
+// jsonSerializer is echo's default but for HTML escaping: API clients are not browsers,
+// and a message reading "Bearer <api key>" should not arrive as "Bearer \u003capi key\u003e".
+type jsonSerializer struct{ echo.DefaultJSONSerializer }
+
+func (jsonSerializer) Serialize(c echo.Context, i any, indent string) error {
+	enc := json.NewEncoder(c.Response())
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	return enc.Encode(i)
+}

@@ -1,0 +1,119 @@
+package api_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/lumoworkflows/lumo/database"
+	"github.com/lumoworkflows/lumo/internal/testenv"
+)
+
+// ownedObjects are workspace A's objects that the tenancy cases point at.
+type ownedObjects struct {
+	lineAccountID string
+}
+
+// tenancyCases says, for every /v1 route with a path parameter, how to call it on
+// workspace A's objects: the path with A's IDs filled in, and a valid body if it takes
+// one. A route missing here fails TestTenancy_OtherWorkspaceGets404OnEveryRouteWithAnID,
+// so a new route cannot ship without its tenancy check.
+var tenancyCases = map[string]func(a ownedObjects) (path, body string){
+	"GET /v1/line-accounts/:id": func(a ownedObjects) (string, string) {
+		return "/v1/line-accounts/" + a.lineAccountID, ""
+	},
+	"PATCH /v1/line-accounts/:id": func(a ownedObjects) (string, string) {
+		return "/v1/line-accounts/" + a.lineAccountID, `{"name": "Taken over", "channelAccessToken": "stolen"}`
+	},
+	"DELETE /v1/line-accounts/:id": func(a ownedObjects) (string, string) {
+		return "/v1/line-accounts/" + a.lineAccountID, ""
+	},
+}
+
+// routesWithIDs lists "METHOD /path" of every registered /v1 route with a path
+// parameter, DELETEs last so that they run after the others have used the objects.
+func routesWithIDs(e *echo.Echo) []string {
+	var routes []string
+	for _, r := range e.Routes() {
+		if r.Method == echo.RouteNotFound || !strings.HasPrefix(r.Path, "/v1/") || !strings.Contains(r.Path, ":") {
+			continue
+		}
+		routes = append(routes, r.Method+" "+r.Path)
+	}
+	slices.SortFunc(routes, func(x, y string) int {
+		xDel, yDel := strings.HasPrefix(x, "DELETE "), strings.HasPrefix(y, "DELETE ")
+		switch {
+		case xDel && !yDel:
+			return 1
+		case yDel && !xDel:
+			return -1
+		}
+		return strings.Compare(x, y)
+	})
+	return routes
+}
+
+func TestTenancy_OtherWorkspaceGets404OnEveryRouteWithAnID(t *testing.T) {
+	testenv.EachDatabase(t, func(t *testing.T, db *database.DB) {
+		a := newTestAPI(t, db)
+		_, keyA := a.workspace("a")
+		_, keyB := a.workspace("b")
+		objects := ownedObjects{
+			lineAccountID: a.createAccount(keyA, "A's account", "1650000000").ID,
+		}
+		// B has objects of its own, so B is not just an empty workspace.
+		a.createAccount(keyB, "B's account", "1650000001")
+
+		routes := routesWithIDs(a.echo)
+		if len(routes) == 0 {
+			t.Fatal("no /v1 routes with a path parameter: is routing broken?")
+		}
+		for _, route := range routes {
+			if _, ok := tenancyCases[route]; !ok {
+				t.Errorf("route %s has no entry in tenancyCases: add one that calls it on workspace A's object", route)
+			}
+		}
+		for route := range tenancyCases {
+			if !slices.Contains(routes, route) {
+				t.Errorf("tenancyCases has %s, which is not a route any more", route)
+			}
+		}
+
+		// B's key: every route answers 404, as if A's object did not exist.
+		for _, route := range routes {
+			call, ok := tenancyCases[route]
+			if !ok {
+				continue
+			}
+			method, _, _ := strings.Cut(route, " ")
+			path, body := call(objects)
+			got := a.do(method, path, keyB, body).wantError(t, http.StatusNotFound, "not_found")
+			_ = got
+		}
+		// Nothing B did touched A's object.
+		var account lineAccount
+		res := a.do(http.MethodGet, "/v1/line-accounts/"+objects.lineAccountID, keyA, "")
+		res.wantStatus(t, http.StatusOK)
+		res.decode(t, &account)
+		if account.Name != "A's account" {
+			t.Errorf("B changed A's account: %+v", account)
+		}
+
+		// A's key: the same calls reach the object, so the 404s above were tenancy, not a
+		// wrong path in the table.
+		for _, route := range routes {
+			call, ok := tenancyCases[route]
+			if !ok {
+				continue
+			}
+			method, _, _ := strings.Cut(route, " ")
+			path, body := call(objects)
+			if res := a.do(method, path, keyA, body); res.status >= 300 {
+				t.Errorf("%s with A's own key: status %d, body %s", route, res.status, res.body)
+			}
+		}
+	})
+}
