@@ -13,17 +13,18 @@ import (
 
 	"github.com/lumoworkflows/lumo/config"
 	"github.com/lumoworkflows/lumo/database"
+	"github.com/lumoworkflows/lumo/internal/temporaltest"
 	"github.com/lumoworkflows/lumo/internal/testenv"
 	"github.com/lumoworkflows/lumo/models"
 	"github.com/lumoworkflows/lumo/worker"
 	"github.com/lumoworkflows/lumo/workflows"
 )
 
-var temporalServer *testenv.TemporalServer
+var temporalServer *temporaltest.TemporalServer
 
 func TestMain(m *testing.M) {
 	var err error
-	temporalServer, err = testenv.StartTemporal()
+	temporalServer, err = temporaltest.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -39,7 +40,7 @@ func testConfig(t *testing.T) config.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.TemporalTaskQueue = testenv.TaskQueue(t)
+	cfg.TemporalTaskQueue = temporaltest.TaskQueue(t)
 	return cfg
 }
 
