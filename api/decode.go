@@ -1,17 +1,13 @@
 package api
 
 import (
-	"bytes"
-	"encoding"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"reflect"
-	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/lumoworkflows/lumo/internal/strictjson"
 )
 
 // bind reads the request body as one strict JSON object into dst and validates it: the
@@ -37,189 +33,17 @@ func decodeAndValidate(v *inputValidator, body []byte, dst any) error {
 	return v.check(dst)
 }
 
-// decodeStrict decodes exactly one JSON object into dst. It rejects what a lenient decoder
-// would quietly accept: a body that is not an object (null included), anything after the
-// object, and keys dst does not have, including keys that match a field only when case is
-// ignored, as encoding/json does: a misspelt field would otherwise vanish, and with it the
-// change the client meant. Unknown keys are all reported at once, by JSON path.
+// decodeStrict decodes exactly one JSON object into dst: a malformed body is a 400, keys
+// dst does not have are a 422 naming each one.
 func decodeStrict(body []byte, dst any) error {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 {
-		return malformedJSON("the request body is empty; send a JSON object")
-	}
-	if trimmed[0] != '{' {
-		if !json.Valid(body) {
-			return syntaxProblem(body)
-		}
-		return malformedJSON("the request body must be a JSON object")
-	}
-
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(dst); err != nil {
-		return decodeProblem(err, body)
-	}
-	// One object, then only whitespace.
-	if end := dec.InputOffset(); end < int64(len(body)) {
-		if rest := bytes.TrimLeft(body[end:], " \t\r\n"); len(rest) > 0 {
-			return malformedJSON("unexpected data after the JSON object at byte offset %d", int64(len(body))-int64(len(rest)))
-		}
-	}
-	unknown := map[string]string{}
-	collectUnknownKeys(body, reflect.TypeOf(dst), "", unknown)
-	if len(unknown) > 0 {
-		return validationFailed(unknown)
-	}
-	return nil
-}
-
-var (
-	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
-	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
-)
-
-// collectUnknownKeys walks raw, JSON that decoded into a value of type t without error,
-// and records under its path every object key that no field of t names exactly. Types
-// that decode themselves (json.Unmarshaler, encoding.TextUnmarshaler) and interfaces are
-// taken as they are.
-func collectUnknownKeys(raw []byte, t reflect.Type, path string, unknown map[string]string) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if reflect.PointerTo(t).Implements(jsonUnmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) {
-		return
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		var members map[string]json.RawMessage
-		if json.Unmarshal(raw, &members) != nil {
-			return // null
-		}
-		fields := jsonFields(t)
-		for key, value := range members {
-			fieldType, ok := fields[key]
-			if !ok {
-				unknown[joinPath(path, key)] = "unknown field"
-				continue
-			}
-			collectUnknownKeys(value, fieldType, joinPath(path, key), unknown)
-		}
-	case reflect.Slice, reflect.Array:
-		var items []json.RawMessage
-		if json.Unmarshal(raw, &items) != nil {
-			return // null, or a []byte sent as base64
-		}
-		for i, item := range items {
-			collectUnknownKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), unknown)
-		}
-	case reflect.Map:
-		var members map[string]json.RawMessage
-		if json.Unmarshal(raw, &members) != nil {
-			return
-		}
-		for key, value := range members {
-			collectUnknownKeys(value, t.Elem(), fmt.Sprintf("%s[%s]", path, key), unknown)
-		}
-	}
-}
-
-// jsonFields maps the JSON names of a struct's fields, embedded structs' included, to
-// their types, as encoding/json names them.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	fields := map[string]reflect.Type{}
-	for _, f := range reflect.VisibleFields(t) {
-		if !f.IsExported() || len(f.Index) > 1 && !promoted(t, f) {
-			continue
-		}
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" && derefKind(f.Type) == reflect.Struct {
-			continue // its fields are listed on their own
-		}
-		if name == "" {
-			name = f.Name
-		}
-		fields[name] = f.Type
-	}
-	return fields
-}
-
-// promoted is true when a field of an embedded struct is promoted to t by encoding/json:
-// every struct on the way is embedded without a JSON name.
-func promoted(t reflect.Type, f reflect.StructField) bool {
-	for depth := 1; depth < len(f.Index); depth++ {
-		outer := t.FieldByIndex(f.Index[:depth])
-		name, _, _ := strings.Cut(outer.Tag.Get("json"), ",")
-		if !outer.Anonymous || name != "" {
-			return false
-		}
-	}
-	return true
-}
-
-func derefKind(t reflect.Type) reflect.Kind {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	return t.Kind()
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// decodeProblem turns encoding/json's errors into API errors that say where the input
-// went wrong.
-func decodeProblem(err error, body []byte) error {
-	var syntaxErr *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
+	err := strictjson.Decode(body, dst)
+	var syntax *strictjson.SyntaxError
+	var unknown *strictjson.UnknownFieldsError
 	switch {
-	case errors.As(err, &syntaxErr):
-		return malformedJSON("invalid JSON at byte offset %d: %s", syntaxErr.Offset, strings.TrimPrefix(syntaxErr.Error(), "json: "))
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return malformedJSON("invalid JSON: the body ends at byte offset %d in the middle of a value", len(body))
-	case errors.As(err, &typeErr):
-		if typeErr.Field == "" {
-			return malformedJSON("the request body must be a JSON object")
-		}
-		return malformedJSON("field %q must be %s, not %s (byte offset %d)", typeErr.Field, jsonKind(typeErr.Type), typeErr.Value, typeErr.Offset)
+	case errors.As(err, &syntax):
+		return malformedJSON("%s", syntax.Message)
+	case errors.As(err, &unknown):
+		return validationFailed(unknown.Fields)
 	}
-	return malformedJSON("invalid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
-}
-
-func syntaxProblem(body []byte) error {
-	var v any
-	err := json.Unmarshal(body, &v)
-	if err == nil {
-		return malformedJSON("the request body must be a JSON object")
-	}
-	return decodeProblem(err, body)
-}
-
-// jsonKind names a Go type the way a JSON client thinks of it.
-func jsonKind(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	}
-	return "a " + t.Kind().String()
+	return err
 }
