@@ -1,0 +1,52 @@
+package models_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/lumoworkflows/lumo/database"
+	"github.com/lumoworkflows/lumo/internal/testenv"
+	"github.com/lumoworkflows/lumo/models"
+)
+
+func TestExistingObjects_FindsOnlyTheWorkspacesOwn(t *testing.T) {
+	testenv.EachDatabase(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		store := testenv.Store(t, db)
+		ws, _ := testenv.Workspace(t, store, "acme")
+		other, _ := testenv.Workspace(t, store, "other")
+		mine, err := store.CreateLineAccount(ctx, ws.ID, sampleAccount)
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs, err := store.CreateLineAccount(ctx, other.ID, sampleAccount)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tag := models.Tag{ID: models.NewID(), WorkspaceID: ws.ID, Name: "vip"}
+		if err := db.Create(&tag).Error; err != nil {
+			t.Fatal(err)
+		}
+
+		accounts, err := store.ExistingObjects(ctx, ws.ID, models.ObjectLineAccount, []string{mine.ID, theirs.ID, "nope"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(accounts) != 1 || !accounts[mine.ID] {
+			t.Fatalf("accounts = %v, want only %s", accounts, mine.ID)
+		}
+		tags, err := store.ExistingObjects(ctx, ws.ID, models.ObjectTag, []string{"vip", "VIP", "new"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tags) != 1 || !tags["vip"] {
+			t.Fatalf("tags = %v, want only vip", tags)
+		}
+		if none, err := store.ExistingObjects(ctx, ws.ID, models.ObjectSegment, nil); err != nil || len(none) != 0 {
+			t.Fatalf("no ids = %v, %v", none, err)
+		}
+		if _, err := store.ExistingObjects(ctx, ws.ID, "planet", []string{"x"}); err == nil {
+			t.Fatal("an unknown kind was accepted")
+		}
+	})
+}
