@@ -57,6 +57,13 @@ type Config struct {
 	// redeliveries (LUMO_WEBHOOK_DEDUPE_RETENTION).
 	WebhookDedupeRetention time.Duration
 
+	// MaxWorkflows is how many live (not archived) workflows a workspace may have
+	// (LUMO_MAX_WORKFLOWS); MaxNodes and MaxDefinitionBytes bound one definition
+	// (LUMO_MAX_NODES, LUMO_MAX_DEFINITION_BYTES).
+	MaxWorkflows       int
+	MaxNodes           int
+	MaxDefinitionBytes int
+
 	// LogLevel is the app's log level (LUMO_LOG_LEVEL); TemporalLogLevel the embedded
 	// server's (LUMO_TEMPORAL_LOG_LEVEL), quieter by default because it is chatty.
 	LogLevel         string
@@ -78,6 +85,9 @@ var defaults = map[string]string{
 	"LUMO_LOG_LEVEL":                "info",
 	"LUMO_TEMPORAL_LOG_LEVEL":       "warn",
 	"LUMO_WEBHOOK_DEDUPE_RETENTION": "168h",
+	"LUMO_MAX_WORKFLOWS":            "100",
+	"LUMO_MAX_NODES":                "100",
+	"LUMO_MAX_DEFINITION_BYTES":     "409600",
 }
 
 // Load reads the configuration through getenv (os.Getenv in production, a map in tests)
@@ -144,6 +154,17 @@ func Load(getenv func(string) string) (Config, error) {
 	if err != nil || cfg.WebhookDedupeRetention < time.Hour {
 		problems = append(problems, fmt.Errorf("LUMO_WEBHOOK_DEDUPE_RETENTION=%q: want a duration of at least 1h", get("LUMO_WEBHOOK_DEDUPE_RETENTION")))
 	}
+
+	positive := func(name string) int {
+		n, err := strconv.Atoi(get(name))
+		if err != nil || n <= 0 {
+			problems = append(problems, fmt.Errorf("%s=%q: want a positive whole number", name, get(name)))
+		}
+		return n
+	}
+	cfg.MaxWorkflows = positive("LUMO_MAX_WORKFLOWS")
+	cfg.MaxNodes = positive("LUMO_MAX_NODES")
+	cfg.MaxDefinitionBytes = positive("LUMO_MAX_DEFINITION_BYTES")
 
 	if raw := get("LUMO_SECRET_KEY"); raw != "" {
 		key, err := ParseSecretKey(raw)

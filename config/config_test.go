@@ -37,6 +37,9 @@ func TestLoad_DefaultsMatchTheContract(t *testing.T) {
 	if cfg.WebhookDedupeRetention != 7*24*time.Hour {
 		t.Errorf("WebhookDedupeRetention = %s", cfg.WebhookDedupeRetention)
 	}
+	if cfg.MaxWorkflows != 100 || cfg.MaxNodes != 100 || cfg.MaxDefinitionBytes != 400*1024 {
+		t.Errorf("limits = %d workflows, %d nodes, %d bytes", cfg.MaxWorkflows, cfg.MaxNodes, cfg.MaxDefinitionBytes)
+	}
 	if cfg.SecretKey != nil || cfg.UsesPostgres() {
 		t.Error("no secret key and SQLite by default")
 	}
@@ -69,11 +72,12 @@ func TestLoad_ReportsEveryBadSettingAtOnce(t *testing.T) {
 		"LUMO_SHUTDOWN_TIMEOUT":         "soon",
 		"LUMO_PUBLIC_URL":               "lumo.example.com",
 		"LUMO_WEBHOOK_DEDUPE_RETENTION": "1m",
+		"LUMO_MAX_NODES":                "lots",
 	}))
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
-	for _, name := range []string{"LUMO_HTTP_ADDR", "LUMO_HTTP_BODY_LIMIT", "LUMO_SECRET_KEY", "LUMO_LOG_LEVEL", "LUMO_SHUTDOWN_TIMEOUT", "LUMO_PUBLIC_URL", "LUMO_WEBHOOK_DEDUPE_RETENTION"} {
+	for _, name := range []string{"LUMO_HTTP_ADDR", "LUMO_HTTP_BODY_LIMIT", "LUMO_SECRET_KEY", "LUMO_LOG_LEVEL", "LUMO_SHUTDOWN_TIMEOUT", "LUMO_PUBLIC_URL", "LUMO_WEBHOOK_DEDUPE_RETENTION", "LUMO_MAX_NODES"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}
