@@ -50,3 +50,21 @@ func TestExistingObjects_FindsOnlyTheWorkspacesOwn(t *testing.T) {
 		}
 	})
 }
+
+func TestEnsureTags_CreatesMissingOnceAndKeepsExisting(t *testing.T) {
+	testenv.EachDatabase(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		store := testenv.Store(t, db)
+		ws, _ := testenv.Workspace(t, store, "acme")
+		for range 2 {
+			if err := store.EnsureTags(ctx, ws.ID, []string{"vip", "coffee"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var count int64
+		db.Model(&models.Tag{}).Where("workspace_id = ?", ws.ID).Count(&count)
+		if count != 2 {
+			t.Fatalf("%d tags, want 2", count)
+		}
+	})
+}
