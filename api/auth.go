@@ -40,7 +40,7 @@ func requireAPIKey(store *models.Store) echo.MiddlewareFunc {
 				return fmt.Errorf("authenticate api key: %w", err)
 			}
 			req := c.Request()
-			c.SetRequest(req.WithContext(withWorkspaceID(req.Context(), key.WorkspaceID)))
+			c.SetRequest(req.WithContext(withAPIKey(req.Context(), key)))
 			return next(c)
 		}
 	}
@@ -66,19 +66,42 @@ func bearerToken(header string) (string, bool) {
 	return token, token != ""
 }
 
-type workspaceIDKey struct{}
+type apiKeyContextKey struct{}
 
-func withWorkspaceID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, workspaceIDKey{}, id)
+func withAPIKey(ctx context.Context, key models.APIKey) context.Context {
+	return context.WithValue(ctx, apiKeyContextKey{}, key)
 }
 
 // workspaceIDFrom returns the workspace the request authenticated as, or "" outside /v1.
 func workspaceIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(workspaceIDKey{}).(string)
-	return id
+	key, _ := ctx.Value(apiKeyContextKey{}).(models.APIKey)
+	return key.WorkspaceID
 }
 
 // workspaceID is the authenticated workspace of a /v1 request.
 func workspaceID(c echo.Context) string {
 	return workspaceIDFrom(c.Request().Context())
+}
+
+// actorHeader names the person behind a request made through an editor or integration;
+// it is recorded as createdBy and lastPublishedBy. Without it the API key stands in.
+const actorHeader = "X-Lumo-Actor"
+
+// actor is who a /v1 request acts as: the X-Lumo-Actor header when it is a short
+// printable name, else "api-key:" and the key's prefix.
+func actor(c echo.Context) string {
+	if name := strings.TrimSpace(c.Request().Header.Get(actorHeader)); name != "" && len(name) <= 200 && printable(name) {
+		return name
+	}
+	key, _ := c.Request().Context().Value(apiKeyContextKey{}).(models.APIKey)
+	return "api-key:" + key.Prefix
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }

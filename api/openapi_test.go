@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/lumoworkflows/lumo/api"
 	"github.com/lumoworkflows/lumo/config"
+	"github.com/lumoworkflows/lumo/definition"
 	"github.com/lumoworkflows/lumo/internal/testenv"
 )
 
@@ -128,4 +130,67 @@ func TestOpenAPI_EveryV1OperationNeedsTheKeyAndOthersDoNot(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The definition language is documented in components/schemas: every step kind and every
+// trigger type the language knows has its schema in the discriminator, and nothing else.
+func TestOpenAPI_DocumentsEveryStepKindAndTriggerType(t *testing.T) {
+	doc := openAPIDocument(t)
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	for schema, want := range map[string][]string{
+		"Node":    definition.Kinds(),
+		"Trigger": definition.TriggerTypes(),
+	} {
+		s, _ := schemas[schema].(map[string]any)
+		discriminator, _ := s["discriminator"].(map[string]any)
+		mapping, _ := discriminator["mapping"].(map[string]any)
+		var documented []string
+		for name := range mapping {
+			documented = append(documented, name)
+		}
+		slices.Sort(documented)
+		want = slices.Sorted(slices.Values(want))
+		if !slices.Equal(documented, want) {
+			t.Errorf("%s discriminator documents %v; the language has %v", schema, documented, want)
+		}
+	}
+}
+
+// Every example of a WorkflowDefinition request body is a definition without problems.
+func TestOpenAPI_DefinitionExamplesAreValid(t *testing.T) {
+	doc := openAPIDocument(t)
+	found := 0
+	for path, item := range doc["paths"].(map[string]any) {
+		for method, op := range item.(map[string]any) {
+			media := asMap(asMap(asMap(asMap(op)["requestBody"])["content"])["application/json"])
+			if asMap(media["schema"])["$ref"] != "#/components/schemas/WorkflowDefinition" {
+				continue
+			}
+			examples := map[string]any{}
+			if example, ok := media["example"]; ok {
+				examples["example"] = example
+			}
+			for name, e := range asMap(media["examples"]) {
+				examples[name] = asMap(e)["value"]
+			}
+			for name, example := range examples {
+				found++
+				raw, err := json.Marshal(example)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, problems := definition.Parse(raw, definition.DefaultLimits); len(problems) > 0 {
+					t.Errorf("%s %s, example %s: %v", strings.ToUpper(method), path, name, problems)
+				}
+			}
+		}
+	}
+	if found == 0 {
+		t.Fatal("no WorkflowDefinition examples found")
+	}
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lumoworkflows/lumo/config"
+	"github.com/lumoworkflows/lumo/definition"
 	"github.com/lumoworkflows/lumo/models"
 )
 
@@ -22,6 +23,11 @@ type Deps struct {
 	Temporal HealthChecker
 	// Logger receives the access log and errors; nil means slog.Default().
 	Logger *slog.Logger
+	// Ejector ends the runs of a stopped workflow; nil until the interpreter provides one.
+	Ejector Ejector
+	// Runs tells whether the engine can run steps of a kind; activation refuses a kind
+	// it cannot. Nil accepts every kind of the language.
+	Runs func(kind string) bool
 }
 
 // server holds what the handlers share; its methods are the handlers.
@@ -29,6 +35,8 @@ type server struct {
 	cfg      config.Config
 	store    *models.Store
 	temporal HealthChecker
+	ejector  Ejector
+	runs     func(kind string) bool
 	validate *inputValidator
 }
 
@@ -43,10 +51,23 @@ func New(deps Deps) *echo.Echo {
 	if limit <= 0 {
 		limit = defaultBodyLimit
 	}
+	cfg := deps.Config
+	// Zero limits mean the defaults, so a Config built by hand (as in tests) works.
+	if cfg.MaxNodes <= 0 {
+		cfg.MaxNodes = definition.DefaultLimits.MaxNodes
+	}
+	if cfg.MaxDefinitionBytes <= 0 {
+		cfg.MaxDefinitionBytes = definition.DefaultLimits.MaxBytes
+	}
+	if cfg.MaxWorkflows <= 0 {
+		cfg.MaxWorkflows = models.DefaultWorkflowLimit
+	}
 	s := &server{
-		cfg:      deps.Config,
+		cfg:      cfg,
 		store:    deps.Store,
 		temporal: deps.Temporal,
+		ejector:  deps.Ejector,
+		runs:     deps.Runs,
 		validate: newInputValidator(),
 	}
 

@@ -15,6 +15,10 @@ import (
 // ownedObjects are workspace A's objects that the tenancy cases point at.
 type ownedObjects struct {
 	lineAccountID string
+	// Workflows, one per role, so that A's own calls all succeed in any order: an active
+	// one with version 1, one to pause, one to stop, a valid draft to activate, and a
+	// draft to archive and one to delete.
+	workflowID, toPause, toStop, toActivate, toArchive, toDelete string
 }
 
 // tenancyCases says, for every /v1 route with a path parameter, how to call it on
@@ -30,6 +34,39 @@ var tenancyCases = map[string]func(a ownedObjects) (path, body string){
 	},
 	"DELETE /v1/line-accounts/:id": func(a ownedObjects) (string, string) {
 		return "/v1/line-accounts/" + a.lineAccountID, ""
+	},
+	"GET /v1/workflows/:id": func(a ownedObjects) (string, string) {
+		return "/v1/workflows/" + a.workflowID, ""
+	},
+	"PUT /v1/workflows/:id": func(a ownedObjects) (string, string) {
+		return "/v1/workflows/" + a.workflowID, `{"name": "Taken over", "trigger": {"type": "manual"}, "start": "x", "nodes": []}`
+	},
+	"DELETE /v1/workflows/:id": func(a ownedObjects) (string, string) {
+		return "/v1/workflows/" + a.toDelete, ""
+	},
+	"POST /v1/workflows/:id/activate": func(a ownedObjects) (string, string) {
+		return "/v1/workflows/" + a.toActivate + "/activate", ""
+	},
+	"POST /v1/workflows/:id/pause": func(a ownedObjects) (string, string) {
+		return "/v1/workflows/" + a.toPause + "/pause", ""
+	},
+	"POST /v1/workflows/:id/stop": func(a ownedObjects) (string, string) {
+		return "/v1/workflows/" + a.toStop + "/stop", ""
+	},
+	"POST /v1/workflows/:id/archive": func(a ownedObjects) (string, string) {
+		return "/v1/workflows/" + a.toArchive + "/archive", ""
+	},
+	"POST /v1/workflows/:id/clone": func(a ownedObjects) (string, string) {
+		return "/v1/workflows/" + a.workflowID + "/clone", ""
+	},
+	"GET /v1/workflows/:id/export": func(a ownedObjects) (string, string) {
+		return "/v1/workflows/" + a.workflowID + "/export", ""
+	},
+	"GET /v1/workflows/:id/versions": func(a ownedObjects) (string, string) {
+		return "/v1/workflows/" + a.workflowID + "/versions", ""
+	},
+	"GET /v1/workflows/:id/versions/:version": func(a ownedObjects) (string, string) {
+		return "/v1/workflows/" + a.workflowID + "/versions/1", ""
 	},
 }
 
@@ -61,8 +98,15 @@ func TestTenancy_OtherWorkspaceGets404OnEveryRouteWithAnID(t *testing.T) {
 		a := newTestAPI(t, db)
 		_, keyA := a.workspace("a")
 		_, keyB := a.workspace("b")
+		accountA := a.createAccount(keyA, "A's account", "1650000000").ID
 		objects := ownedObjects{
-			lineAccountID: a.createAccount(keyA, "A's account", "1650000000").ID,
+			lineAccountID: accountA,
+			workflowID:    a.activeWorkflow(keyA, "A's workflow", accountA).ID,
+			toPause:       a.activeWorkflow(keyA, "A's to pause", accountA).ID,
+			toStop:        a.activeWorkflow(keyA, "A's to stop", accountA).ID,
+			toActivate:    a.createWorkflow(keyA, welcomeDefinition("A's to activate", accountA)).ID,
+			toArchive:     a.createWorkflow(keyA, welcomeDefinition("A's to archive", accountA)).ID,
+			toDelete:      a.createWorkflow(keyA, welcomeDefinition("A's to delete", accountA)).ID,
 		}
 		// B has objects of its own, so B is not just an empty workspace.
 		a.createAccount(keyB, "B's account", "1650000001")

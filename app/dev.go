@@ -110,7 +110,7 @@ func StartDev(ctx context.Context, cfg config.Config, opts DevOptions, log *slog
 		return nil, fmt.Errorf("dev workspace: %w", err)
 	}
 
-	http, err := startHTTP(cfg.HTTPAddr, api.New(api.Deps{Config: cfg, Store: store, Temporal: temporal, Logger: log}), log)
+	http, err := startHTTP(cfg.HTTPAddr, api.New(api.Deps{Config: cfg, Store: store, Temporal: temporal, Logger: log, Runs: workflows.Supports}), log)
 	if err != nil {
 		return nil, err
 	}
