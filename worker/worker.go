@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -33,6 +34,10 @@ func New(deps Deps) (sdkworker.Worker, error) {
 	w := sdkworker.New(deps.Client, deps.Config.TemporalTaskQueue, sdkworker.Options{})
 
 	w.RegisterWorkflowWithOptions(workflows.PruneWebhookEvents, workflow.RegisterOptions{Name: workflows.PruneWebhookEventsName})
+
+	// One client for every LINE call, so connections to LINE are pooled.
+	lineHTTP := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}
+	RegisterJourney(w, deps.Config, deps.Store, lineHTTP)
 
 	maintenance := &activities.Maintenance{Store: deps.Store}
 	w.RegisterActivityWithOptions(maintenance.PruneWebhookEvents, activity.RegisterOptions{Name: activities.PruneWebhookEventsName})

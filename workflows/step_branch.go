@@ -1,0 +1,106 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/lumoworkflows/lumo/activities"
+	"github.com/lumoworkflows/lumo/definition"
+)
+
+// branchStep reads the friend's tags and fields as they are now and takes the first
+// branch whose condition holds, else the else outlet.
+func branchStep(ctx workflow.Context, j *journey, node definition.Node) stepOutcome {
+	b := node.(*definition.Branch)
+	friend, err := j.snapshot(ctx)
+	if err != nil {
+		return failedOutcome(err)
+	}
+	for i, branch := range b.Branches {
+		holds, err := evaluate(branch.When, friend)
+		if err != nil {
+			return failedOutcome(err)
+		}
+		if holds {
+			return follow(node, fmt.Sprintf("branches[%d].next", i))
+		}
+	}
+	return follow(node, "else")
+}
+
+// evaluate tells whether a condition holds for a friend. It is pure: the friend's data
+// was read by an activity, so replay gives the same answer.
+func evaluate(cond definition.Condition, friend activities.FriendSnapshot) (bool, error) {
+	switch {
+	case cond.Tag != "":
+		return slices.Contains(friend.Tags, cond.Tag), nil
+	case cond.NotTag != "":
+		return !slices.Contains(friend.Tags, cond.NotTag), nil
+	case cond.Segment != "":
+		return false, temporal.NewNonRetryableApplicationError("segment conditions are not available yet", "KindUnavailable", nil)
+	case cond.All != nil:
+		for _, c := range cond.All {
+			if ok, err := evaluate(c, friend); err != nil || !ok {
+				return false, err
+			}
+		}
+		return true, nil
+	case cond.Any != nil:
+		for _, c := range cond.Any {
+			if ok, err := evaluate(c, friend); err != nil || ok {
+				return ok, err
+			}
+		}
+		return false, nil
+	}
+	return compareField(cond, friend.Fields[cond.Field]), nil
+}
+
+// compareField applies a field condition. gt to lte compare numbers as numbers when
+// both sides are numbers, and text otherwise.
+func compareField(cond definition.Condition, value any) bool {
+	present := value != nil && formatValue(value) != ""
+	if cond.Op == "exists" {
+		return present
+	}
+	if !present {
+		return cond.Op == "ne"
+	}
+	have, want := formatValue(value), formatValue(cond.Value)
+	haveNum, errHave := strconv.ParseFloat(have, 64)
+	wantNum, errWant := strconv.ParseFloat(want, 64)
+	numeric := errHave == nil && errWant == nil
+	order := strings.Compare(have, want)
+	if numeric {
+		switch {
+		case haveNum < wantNum:
+			order = -1
+		case haveNum > wantNum:
+			order = 1
+		default:
+			order = 0
+		}
+	}
+	switch cond.Op {
+	case "eq":
+		return order == 0
+	case "ne":
+		return order != 0
+	case "gt":
+		return order > 0
+	case "gte":
+		return order >= 0
+	case "lt":
+		return order < 0
+	case "lte":
+		return order <= 0
+	case "contains":
+		return strings.Contains(strings.ToLower(have), strings.ToLower(want))
+	}
+	return false
+}
