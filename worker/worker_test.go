@@ -2,8 +2,6 @@ package worker_test
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -22,17 +20,7 @@ import (
 
 var temporalServer *temporaltest.TemporalServer
 
-func TestMain(m *testing.M) {
-	var err error
-	temporalServer, err = temporaltest.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = temporalServer.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { temporaltest.Main(m, &temporalServer) }
 
 func testConfig(t *testing.T) config.Config {
 	t.Helper()

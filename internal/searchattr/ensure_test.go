@@ -2,8 +2,6 @@ package searchattr_test
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"testing"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -16,17 +14,7 @@ import (
 
 var temporalServer *temporaltest.TemporalServer
 
-func TestMain(m *testing.M) {
-	var err error
-	temporalServer, err = temporaltest.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = temporalServer.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { temporaltest.Main(m, &temporalServer) }
 
 func TestEnsure_AddsMissingAndIsIdempotent(t *testing.T) {
 	ctx := context.Background()

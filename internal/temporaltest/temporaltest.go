@@ -79,3 +79,20 @@ func (quietSDKLogger) Warn(string, ...any)  {}
 func (quietSDKLogger) Error(msg string, keyvals ...any) {
 	fmt.Fprintln(os.Stderr, append([]any{"temporal sdk error:", msg}, keyvals...)...)
 }
+
+// Main is a test package's TestMain: it starts one server, points *server at it, runs
+// the package's tests, stops the server and exits with the tests' code.
+//
+//	var server *temporaltest.TemporalServer
+//	func TestMain(m *testing.M) { temporaltest.Main(m, &server) }
+func Main(m *testing.M, server **TemporalServer) {
+	srv, err := Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	*server = srv
+	code := m.Run()
+	_ = srv.Stop()
+	os.Exit(code)
+}
