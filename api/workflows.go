@@ -76,8 +76,6 @@ func utcOrNil(t *time.Time) *time.Time {
 
 // workflowDetail is one workflow with its draft and the problems activation would find.
 func (s *server) workflowDetail(ctx context.Context, w models.Workflow) (workflowJSON, error) {
-	out := toWorkflowJSON(w)
-	out.Definition = json.RawMessage(w.Draft)
 	problems := definition.Problems{}
 	if d, parsed := definition.Parse(w.Draft, s.limits()); d != nil {
 		found, err := s.activationProblems(ctx, w.WorkspaceID, w.ID, d, parsed)
@@ -88,8 +86,18 @@ func (s *server) workflowDetail(ctx context.Context, w models.Workflow) (workflo
 	} else {
 		problems = append(problems, parsed...)
 	}
+	return detailJSON(w, problems), nil
+}
+
+// detailJSON is one workflow with its draft and problems already found.
+func detailJSON(w models.Workflow, problems definition.Problems) workflowJSON {
+	out := toWorkflowJSON(w)
+	out.Definition = json.RawMessage(w.Draft)
+	if problems == nil {
+		problems = definition.Problems{}
+	}
 	out.Problems = &problems
-	return out, nil
+	return out
 }
 
 func readAll(c echo.Context) ([]byte, error) {
@@ -225,7 +233,8 @@ func (s *server) activateWorkflow(c echo.Context) error {
 	if err != nil {
 		return workflowError(err)
 	}
-	return s.respondDetail(c, http.StatusOK, w)
+	// The draft just passed every check: no need to run them again for the answer.
+	return c.JSON(http.StatusOK, detailJSON(w, nil))
 }
 
 func activationRefused(problems definition.Problems) error {
