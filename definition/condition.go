@@ -2,6 +2,7 @@ package definition
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -27,6 +28,9 @@ const maxConditionDepth = 5
 //	{"notTag": "vip"}                               the friend does not have it
 //	{"segment": "seg_123"}                          the friend is in the segment
 //	{"field": "drink", "op": "eq", "value": "Tea"}  a friend field compared with value
+//	{"trigger": "isUnblocked", "op": "eq", "value": true}
+//	                                                a value of the triggering event
+//	                                                ({{trigger.X}}) compared likewise
 //	{"all": [...]}, {"any": [...]}                  every / at least one condition
 //
 // Ops are eq, ne, gt, gte, lt, lte, contains and exists; value (a string, number or
@@ -37,6 +41,7 @@ type Condition struct {
 	NotTag  string      `json:"notTag,omitempty" validate:"max=100,singleline"`
 	Segment string      `json:"segment,omitempty" validate:"max=100,singleline"`
 	Field   string      `json:"field,omitempty" validate:"omitempty,ident"`
+	Trigger string      `json:"trigger,omitempty" validate:"omitempty,max=64"`
 	Op      string      `json:"op,omitempty" validate:"omitempty,oneof=eq ne gt gte lt lte contains exists"`
 	Value   any         `json:"value,omitempty"`
 	All     []Condition `json:"all,omitempty" validate:"dive"`
@@ -56,7 +61,8 @@ func (cond *Condition) forms() []string {
 	add(cond.Tag != "", "tag")
 	add(cond.NotTag != "", "notTag")
 	add(cond.Segment != "", "segment")
-	add(cond.Field != "" || cond.Op != "" || cond.Value != nil, "field")
+	add(cond.Field != "" || (cond.Trigger == "" && (cond.Op != "" || cond.Value != nil)), "field")
+	add(cond.Trigger != "", "trigger")
 	add(cond.All != nil, "all")
 	add(cond.Any != nil, "any")
 	return forms
@@ -70,7 +76,7 @@ func (cond *Condition) check(c *checker, path string, depth int) {
 	forms := cond.forms()
 	switch len(forms) {
 	case 0:
-		c.add(path, "needs exactly one of: tag, notTag, segment, field, all, any")
+		c.add(path, "needs exactly one of: tag, notTag, segment, field, trigger, all, any")
 		return
 	case 1:
 	default:
@@ -80,6 +86,8 @@ func (cond *Condition) check(c *checker, path string, depth int) {
 	switch forms[0] {
 	case "field":
 		cond.checkField(c, path)
+	case "trigger":
+		cond.checkTrigger(c, path)
 	case "all":
 		checkConditionList(c, path+".all", cond.All, depth)
 	case "any":
@@ -87,8 +95,27 @@ func (cond *Condition) check(c *checker, path string, depth int) {
 	}
 }
 
+// checkTrigger checks a trigger condition: the name must be one the workflow's trigger
+// provides, and op and value follow the field form's rules.
+func (cond *Condition) checkTrigger(c *checker, path string) {
+	provides, dynamic := TriggerProvides(c.scope.trigger)
+	if !dynamic && !slices.Contains(provides, cond.Trigger) {
+		have := "provides nothing to test"
+		if len(provides) > 0 {
+			have = "provides " + strings.Join(provides, ", ")
+		}
+		c.add(path+".trigger", fmt.Sprintf("unknown trigger value %q: %s trigger %s", cond.Trigger, article(c.scope.trigger), have))
+	}
+	cond.checkComparison(c, path)
+}
+
 func (cond *Condition) checkField(c *checker, path string) {
 	c.require(path+".field", cond.Field)
+	cond.checkComparison(c, path)
+}
+
+// checkComparison checks op and value, shared by the field and trigger forms.
+func (cond *Condition) checkComparison(c *checker, path string) {
 	c.require(path+".op", cond.Op)
 	if cond.Op == OpExists {
 		if cond.Value != nil {

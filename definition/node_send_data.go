@@ -1,16 +1,36 @@
 package definition
 
+// DefaultSigningSecret is the workspace secret that signs a send_data step without a
+// secretRef.
+const DefaultSigningSecret = "signing"
+
 // SendData POSTs a JSON object to URL, signed so the receiver can trust it:
 //
-//	X-Lumo-Signature: sha256=<hex HMAC-SHA256 of the body>
-//	X-Lumo-Timestamp: <unix seconds>  (also inside the signed body)
+//	Content-Type: application/json
+//	X-Lumo-Timestamp: <unix seconds when this attempt was sent>
+//	X-Lumo-Signature: sha256=<lowercase hex HMAC-SHA256(key, timestamp + "." + body)>
+//	X-Lumo-Delivery-Id: <UUID, the same on every attempt of one visit to the step>
 //
-// The HMAC key is the workspace secret SecretRef names, or the workspace's default
-// signing secret when SecretRef is empty. A definition only ever names a secret, so
-// exports and templates carry no credentials. Payload values are {{…}} texts; without
-// a payload the body carries the friend (id, LINE user ID, display name) and the
-// trigger's properties. A 2xx answer is success; anything else, after retries, takes
-// failed.
+// What is signed is exactly the X-Lumo-Timestamp header's value, a full stop, and the
+// request body byte for byte as sent. A receiver recomputes the HMAC over the same
+// bytes, compares it in constant time, refuses a timestamp more than a few minutes
+// from its clock (a replayed request), and drops a delivery ID it has seen (a retried
+// one: each attempt is signed afresh with a new timestamp).
+//
+// The HMAC key is the workspace secret SecretRef names, or the secret named "signing"
+// (DefaultSigningSecret) when SecretRef is empty; activation refuses a step whose
+// secret the workspace lacks. A definition only ever names a secret, so exports and
+// templates carry no credentials.
+//
+// Payload values are {{…}} texts, and the body is the payload with them filled in
+// ({"email": "mina@example.com"}). Without a payload the body is the friend and the
+// trigger's properties:
+//
+//	{"friend": {"id": "…", "lineUserId": "U…", "displayName": "Mina"}, "trigger": {"text": "hi"}}
+//
+// A 2xx answer is success. A 408, 429, 5xx, a timeout or a lost connection is tried
+// again with backoff (for up to an hour); any other answer, a redirect to another host
+// among them, takes failed.
 //
 //	{"id": "notify", "type": "send_data", "url": "https://example.com/hooks/lumo",
 //	 "payload": {"email": "{{friend.fields.email}}"}, "next": "thanks"}
@@ -22,5 +42,13 @@ type SendData struct {
 }
 
 func (n *SendData) Outlets() []Outlet { return []Outlet{n.next(), n.failed()} }
+
+// SigningSecret is the name of the secret whose value signs this step's requests.
+func (n *SendData) SigningSecret() string {
+	if n.SecretRef == "" {
+		return DefaultSigningSecret
+	}
+	return n.SecretRef
+}
 
 func (n *SendData) check(*checker, string) {}

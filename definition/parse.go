@@ -374,7 +374,11 @@ func (p *parser) checkVariant(x variant, members map[string]json.RawMessage, pat
 		takes = "takes " + strings.Join(fields, ", ")
 	}
 	for _, key := range sortedKeys(members) {
-		if key != "type" && !slices.Contains(fields, key) {
+		switch {
+		case key == "":
+			// Keyed like strictjson's report of the same key, so it is reported once.
+			p.unknown[path+"."] = `unknown field ""`
+		case key != "type" && !slices.Contains(fields, key):
 			p.unknown[joinPath(path, key)] = fmt.Sprintf("unknown field: %s %s", noun, takes)
 		}
 	}

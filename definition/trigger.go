@@ -51,7 +51,7 @@ type Trigger struct {
 
 // KeywordMatch says which text messages fire a message_received trigger. exact and
 // contains compare case-insensitively after trimming spaces; regex uses Go's regexp
-// syntax (RE2) against the whole message text.
+// syntax (RE2) and matches anywhere in the message text (anchor it with ^…$).
 type KeywordMatch struct {
 	Mode     string   `json:"mode" validate:"required,oneof=exact contains regex"`
 	Keywords []string `json:"keywords" validate:"required,min=1,max=100,unique,dive,notblank,max=200"`

@@ -8,6 +8,9 @@ var (
 	// ErrConflict means the change collides with a row that exists (a unique key). The
 	// errors returned are *ConflictError, which match it with errors.Is.
 	ErrConflict = errors.New("conflict")
+	// ErrUnavailable means a service the change needs (Temporal) cannot be reached now;
+	// nothing was changed and the caller may try again.
+	ErrUnavailable = errors.New("temporarily unavailable")
 )
 
 // ConflictError is a change that collides with a row that exists. Field names the input
@@ -15,9 +18,24 @@ var (
 type ConflictError struct {
 	Field   string
 	Message string
+	// FieldMessage is what the API says under Field; empty means "already in use".
+	FieldMessage string
 }
 
 func (e *ConflictError) Error() string { return e.Message }
 
 // Is makes errors.Is(err, ErrConflict) hold for every ConflictError.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// FieldError is input that names something that cannot be used (a var the workflow does
+// not declare, a friend of another LINE account): the API answers 422 with Message under
+// Field.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// Is makes errors.Is(err, ErrInvalidInput) hold for every FieldError.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalidInput }

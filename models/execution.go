@@ -54,3 +54,40 @@ type ExecutionStep struct {
 	StartedAt  time.Time `gorm:"not null"`
 	FinishedAt *time.Time
 }
+
+// Enrollment asks for one friend to start a workflow's active version: by FriendID, or
+// by LineUserID on the workflow's LINE account (the friend is recorded if new).
+type Enrollment struct {
+	WorkspaceID string
+	WorkflowID  string
+	FriendID    string
+	LineUserID  string
+	// Vars must be names the definition declares.
+	Vars map[string]string
+	// Trigger holds the triggering event's properties ({{trigger.X}}); "manual" for the
+	// API.
+	Trigger map[string]string
+	// ReplyToken and ReplyTokenAt are the triggering event's reply token, when it had one.
+	ReplyToken   string
+	ReplyTokenAt time.Time
+	// Actor names who asked (the API key's X-Lumo-Actor), for the trace.
+	Actor string
+	// ExecutionID, when set, is the new execution's ID (else a fresh one). Enrolling again
+	// with the same ID is not a conflict but returns that execution: a start_workflow
+	// step derives it from its run and visit, so a retried step enrolls once.
+	ExecutionID string
+	// Test runs VersionID, a test version of the workflow's draft (Store.TestVersion),
+	// whatever the workflow's status: the execution is marked as a test, left out of the
+	// statistics, and does not keep the friend from a real enrollment.
+	Test      bool
+	VersionID string
+}
+
+// ExecutionReply is a friend's message or postback for a running execution.
+type ExecutionReply struct {
+	Text       string
+	Postback   string
+	ReplyToken string
+	ReceivedAt time.Time
+	EventID    string
+}

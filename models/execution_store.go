@@ -15,7 +15,8 @@ func (s ExecutionStatus) Finished() bool {
 	return s == ExecutionCompleted || s == ExecutionFailed || s == ExecutionEjected
 }
 
-func (s ExecutionStatus) valid() bool { return s == ExecutionRunning || s.Finished() }
+// Valid tells whether s is one of the four statuses.
+func (s ExecutionStatus) Valid() bool { return s == ExecutionRunning || s.Finished() }
 
 // ExecutionChange is what moves in an execution's row as the run goes on. Empty fields
 // (and a nil FinishedAt) leave the column as it is.
@@ -37,9 +38,14 @@ type WorkflowStats struct {
 }
 
 // NodeStats count a node's visits in the trace: Total counts every visit, including
-// those still waiting (a question or delay in progress), so Total >= Succeeded + Failed.
+// those still waiting (a question or delay in progress), so Total >= Succeeded + Failed
+// + Waiting. Waiting counts the visits in progress in runs still running: a visit left
+// "waiting" by a run that ended some other way is not waiting for anything.
 type NodeStats struct {
-	Total, Succeeded, Failed int64
+	// Type is the node's type as the trace recorded it (the greatest, should versions
+	// have given one ID different types).
+	Type                              string
+	Total, Succeeded, Failed, Waiting int64
 }
 
 // CreateExecution records the start of a run. e.ID is the caller's (models.NewID(), or
@@ -53,7 +59,7 @@ func (s *Store) CreateExecution(ctx context.Context, e Execution) error {
 	if e.Status == "" {
 		e.Status = ExecutionRunning
 	}
-	if !e.Status.valid() {
+	if !e.Status.Valid() {
 		return fmt.Errorf("create execution: %w: unknown status %q", ErrInvalidInput, e.Status)
 	}
 	db := s.db.WithContext(ctx)
@@ -91,7 +97,7 @@ func (s *Store) GetExecution(ctx context.Context, workspaceID, id string) (Execu
 // or retried write must not revive a run that ended. So the first end wins, and
 // an ejection racing a completion cannot flip it.
 func (s *Store) UpdateExecution(ctx context.Context, workspaceID, id string, change ExecutionChange) error {
-	if change.Status != "" && !change.Status.valid() {
+	if change.Status != "" && !change.Status.Valid() {
 		return fmt.Errorf("update execution %s: %w: unknown status %q", id, ErrInvalidInput, change.Status)
 	}
 	db := s.db.WithContext(ctx)
@@ -171,12 +177,13 @@ func (s *Store) RecordStep(ctx context.Context, step ExecutionStep) error {
 }
 
 // ExecutionSteps returns an execution's trace in the order it ran: by start time, then
-// visit. An execution that is not the workspace's is ErrNotFound.
+// by first write (IDs are time-ordered), since steps that run within one workflow task
+// share a start time. An execution that is not the workspace's is ErrNotFound.
 func (s *Store) ExecutionSteps(ctx context.Context, workspaceID, executionID string) ([]ExecutionStep, error) {
 	db := s.db.WithContext(ctx)
 	steps := []ExecutionStep{}
 	err := db.Where("workspace_id = ? AND execution_id = ?", workspaceID, executionID).
-		Order("started_at, visit, id").Find(&steps).Error
+		Order("started_at, id").Find(&steps).Error
 	if err != nil {
 		return nil, fmt.Errorf("read steps of execution %s: %w", executionID, err)
 	}
@@ -221,14 +228,16 @@ func (s *Store) WorkflowStats(ctx context.Context, workspaceID, workflowID strin
 	}
 
 	var byNode []struct {
-		NodeID                   string
-		Total, Succeeded, Failed int64
+		NodeID, NodeType                  string
+		Total, Succeeded, Failed, Waiting int64
 	}
 	err = db.Table("execution_steps AS s").
 		Select(`s.node_id,
+			MAX(s.node_type) AS node_type,
 			COUNT(*) AS total,
 			SUM(CASE WHEN s.outcome = 'succeeded' THEN 1 ELSE 0 END) AS succeeded,
-			SUM(CASE WHEN s.outcome = 'failed' THEN 1 ELSE 0 END) AS failed`).
+			SUM(CASE WHEN s.outcome = 'failed' THEN 1 ELSE 0 END) AS failed,
+			SUM(CASE WHEN s.outcome = 'waiting' AND e.status = 'running' THEN 1 ELSE 0 END) AS waiting`).
 		Joins("JOIN executions AS e ON e.id = s.execution_id").
 		Where("s.workspace_id = ? AND s.workflow_id = ? AND e.test = ?", workspaceID, workflowID, false).
 		Group("s.node_id").Scan(&byNode).Error
@@ -236,7 +245,9 @@ func (s *Store) WorkflowStats(ctx context.Context, workspaceID, workflowID strin
 		return WorkflowStats{}, fmt.Errorf("count steps of workflow %s: %w", workflowID, err)
 	}
 	for _, row := range byNode {
-		stats.Nodes[row.NodeID] = NodeStats{Total: row.Total, Succeeded: row.Succeeded, Failed: row.Failed}
+		stats.Nodes[row.NodeID] = NodeStats{
+			Type: row.NodeType, Total: row.Total, Succeeded: row.Succeeded, Failed: row.Failed, Waiting: row.Waiting,
+		}
 	}
 	return stats, nil
 }

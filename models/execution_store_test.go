@@ -161,13 +161,14 @@ func TestExecutionSteps_ComeInRunOrder(t *testing.T) {
 	testenv.EachDatabase(t, func(t *testing.T, db *database.DB) {
 		f := newExecutionFixture(t, db)
 		e := f.execution(t, false)
-		// Written out of order; a loop visits "check" twice.
+		// Written out of order in time; a loop visits "check" twice, and its second visit
+		// and "bye" share a start time (one workflow task), where write order decides.
 		for _, s := range []struct {
 			node  string
 			visit int
 			start time.Time
 		}{
-			{"check", 2, at(3)}, {"hello", 1, at(1)}, {"check", 1, at(2)}, {"bye", 1, at(3)},
+			{"check", 1, at(2)}, {"hello", 1, at(1)}, {"check", 2, at(3)}, {"bye", 1, at(3)},
 		} {
 			err := f.store.RecordStep(f.ctx, models.ExecutionStep{
 				WorkspaceID: f.ws.ID, ExecutionID: e.ID, NodeID: s.node, NodeType: "branch", Visit: s.visit,
@@ -185,7 +186,7 @@ func TestExecutionSteps_ComeInRunOrder(t *testing.T) {
 		for _, s := range steps {
 			got = append(got, s.NodeID+"#"+string(rune('0'+s.Visit)))
 		}
-		if want := []string{"hello#1", "check#1", "bye#1", "check#2"}; !reflect.DeepEqual(got, want) {
+		if want := []string{"hello#1", "check#1", "check#2", "bye#1"}; !reflect.DeepEqual(got, want) {
 			t.Errorf("order %v, want %v", got, want)
 		}
 		if _, err := f.store.ExecutionSteps(f.ctx, f.other.ID, e.ID); !errors.Is(err, models.ErrNotFound) {
@@ -299,9 +300,9 @@ func TestWorkflowStats_CountsRunsByStatusAndVisitsByNode(t *testing.T) {
 		want := models.WorkflowStats{
 			Total: 5, Running: 1, Completed: 2, Failed: 1, Ejected: 1,
 			Nodes: map[string]models.NodeStats{
-				"hello": {Total: 6, Succeeded: 5, Failed: 1},
-				"ask":   {Total: 5, Succeeded: 2, Failed: 1},
-				"bye":   {Total: 2, Succeeded: 2},
+				"hello": {Type: "step", Total: 6, Succeeded: 5, Failed: 1},
+				"ask":   {Type: "step", Total: 5, Succeeded: 2, Failed: 1, Waiting: 1},
+				"bye":   {Type: "step", Total: 2, Succeeded: 2},
 			},
 		}
 		if !reflect.DeepEqual(got, want) {
@@ -309,6 +310,33 @@ func TestWorkflowStats_CountsRunsByStatusAndVisitsByNode(t *testing.T) {
 		}
 		if _, err := f.store.WorkflowStats(f.ctx, f.other.ID, f.workflow.ID); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("stats from another workspace: err = %v", err)
+		}
+	})
+}
+
+func TestWorkflowStats_WaitingCountsOnlyRunsStillRunning(t *testing.T) {
+	testenv.EachDatabase(t, func(t *testing.T, db *database.DB) {
+		f := newExecutionFixture(t, db)
+		for _, status := range []models.ExecutionStatus{models.ExecutionRunning, models.ExecutionFailed, models.ExecutionEjected} {
+			e := f.execution(t, false)
+			err := f.store.RecordStep(f.ctx, models.ExecutionStep{
+				WorkspaceID: f.ws.ID, ExecutionID: e.ID, NodeID: "ask", NodeType: "question", Visit: 1, Outcome: "waiting",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The run ended without its step being written again: the visit still says
+			// waiting, but nothing waits there any more.
+			if err := f.store.UpdateExecution(f.ctx, f.ws.ID, e.ID, models.ExecutionChange{Status: status}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := f.store.WorkflowStats(f.ctx, f.ws.ID, f.workflow.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (models.NodeStats{Type: "question", Total: 3, Waiting: 1}); got.Nodes["ask"] != want {
+			t.Errorf("ask = %+v, want %+v", got.Nodes["ask"], want)
 		}
 	})
 }

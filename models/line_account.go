@@ -16,6 +16,9 @@ type LineAccount struct {
 	WorkspaceID string `gorm:"not null"`
 	Name        string `gorm:"not null"`
 	ChannelID   string `gorm:"not null"`
+	// BasicID is the account's LINE ID ("@abc1234"), lowercase, which its add-friend link
+	// is made of; nil when unknown.
+	BasicID *string
 	// ChannelSecretSealed and ChannelAccessTokenSealed are secrets.Box values; read them
 	// through Store.LineAccountCredentials.
 	ChannelSecretSealed      string    `gorm:"not null"`
@@ -30,6 +33,8 @@ type LineAccountInput struct {
 	ChannelID          string
 	ChannelSecret      string
 	ChannelAccessToken string
+	// BasicID, when not nil, sets the basic ID; on update a pointer to "" clears it.
+	BasicID *string
 }
 
 // LineCredentials are an account's opened secrets, for verifying webhooks and calling LINE.
@@ -55,6 +60,7 @@ func (s *Store) CreateLineAccount(ctx context.Context, workspaceID string, in Li
 		WorkspaceID: workspaceID,
 		Name:        in.Name,
 		ChannelID:   in.ChannelID,
+		BasicID:     nullIfEmpty(in.BasicID),
 	}
 	if err := s.sealLineCredentials(&account, in.ChannelSecret, in.ChannelAccessToken); err != nil {
 		return LineAccount{}, err
@@ -116,6 +122,9 @@ func (s *Store) UpdateLineAccount(ctx context.Context, workspaceID, id string, i
 			changes[column] = value
 		}
 	}
+	if in.BasicID != nil {
+		changes["basic_id"] = nullIfEmpty(in.BasicID)
+	}
 	if len(changes) > 0 {
 		res := s.db.WithContext(ctx).Model(&LineAccount{}).
 			Where("workspace_id = ? AND id = ?", workspaceID, id).
@@ -157,4 +166,12 @@ func (s *Store) LineAccountCredentials(ctx context.Context, workspaceID, id stri
 		return LineCredentials{}, fmt.Errorf("open credentials of line account %s: %w", id, err)
 	}
 	return LineCredentials{ChannelSecret: secret, ChannelAccessToken: token}, nil
+}
+
+// LineAccountByID returns an account by ID alone, whichever workspace it belongs to:
+// for LINE's webhook, whose URL names the account and whose signature proves the caller.
+func (s *Store) LineAccountByID(ctx context.Context, id string) (LineAccount, error) {
+	var account LineAccount
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&account).Error
+	return account, notFound(err)
 }

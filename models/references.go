@@ -16,6 +16,8 @@ const (
 	ObjectQRCode      ObjectKind = "qr_code"
 	// ObjectTag is looked up by name, not ID: definitions name tags.
 	ObjectTag ObjectKind = "tag"
+	// ObjectSecret is looked up by name too: definitions name secrets (secretRef).
+	ObjectSecret ObjectKind = "secret"
 )
 
 // objectTables says where each kind lives and which column a reference names.
@@ -26,6 +28,7 @@ var objectTables = map[ObjectKind]struct{ table, column string }{
 	ObjectWorkflow:    {"workflows", "id"},
 	ObjectQRCode:      {"qr_codes", "id"},
 	ObjectTag:         {"tags", "name"},
+	ObjectSecret:      {"secrets", "name"},
 }
 
 // ExistingObjects returns which of ids name objects of kind in the workspace, in one

@@ -2,7 +2,10 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"gorm.io/gorm/clause"
 )
 
 // WebhookEvent remembers a delivered event so a redelivery starts nothing twice.
@@ -24,4 +27,42 @@ func (s *Store) PruneWebhookEvents(ctx context.Context, before time.Time, limit 
 			SELECT line_account_id, event_id FROM webhook_events
 			WHERE received_at < ? ORDER BY received_at LIMIT ?)`, before, limit)
 	return res.RowsAffected, res.Error
+}
+
+// UnseenWebhookEvents returns which of eventIDs the account has not delivered before.
+func (s *Store) UnseenWebhookEvents(ctx context.Context, lineAccountID string, eventIDs []string) (map[string]bool, error) {
+	unseen := make(map[string]bool, len(eventIDs))
+	for _, id := range eventIDs {
+		unseen[id] = true
+	}
+	if len(eventIDs) == 0 {
+		return unseen, nil
+	}
+	var seen []string
+	err := s.db.WithContext(ctx).Model(&WebhookEvent{}).
+		Where("line_account_id = ? AND event_id IN ?", lineAccountID, eventIDs).
+		Pluck("event_id", &seen).Error
+	if err != nil {
+		return nil, fmt.Errorf("look up delivered webhook events: %w", err)
+	}
+	for _, id := range seen {
+		delete(unseen, id)
+	}
+	return unseen, nil
+}
+
+// RecordWebhookEvents remembers delivered events; recording one again is a no-op.
+func (s *Store) RecordWebhookEvents(ctx context.Context, workspaceID, lineAccountID string, eventIDs []string, at time.Time) error {
+	if len(eventIDs) == 0 {
+		return nil
+	}
+	rows := make([]WebhookEvent, len(eventIDs))
+	for i, id := range eventIDs {
+		rows[i] = WebhookEvent{LineAccountID: lineAccountID, EventID: id, WorkspaceID: workspaceID, ReceivedAt: at.UTC()}
+	}
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
+	if err != nil {
+		return fmt.Errorf("record delivered webhook events: %w", err)
+	}
+	return nil
 }

@@ -25,7 +25,7 @@ const (
 //
 //	activate  draft, active, paused, stopped -> active  (a new version, or resume)
 //	pause     active                         -> paused  (runs in flight go on)
-//	stop      active, paused                 -> stopped (runs are ejected)
+//	stop      active, paused, stopped        -> stopped (runs are ejected; again to retry that)
 //	archive   draft, stopped                 -> archived (read-only from then on)
 //	edit      any but archived                  (the draft only)
 //	delete    draft, stopped, archived
@@ -38,7 +38,7 @@ func (s WorkflowStatus) Allows(action WorkflowAction) bool {
 	case ActionPause:
 		return s == WorkflowActive
 	case ActionStop:
-		return s == WorkflowActive || s == WorkflowPaused
+		return s == WorkflowActive || s == WorkflowPaused || s == WorkflowStopped
 	case ActionArchive:
 		return s == WorkflowDraft || s == WorkflowStopped
 	case ActionDelete:
@@ -138,7 +138,8 @@ func (s *Store) Activate(ctx context.Context, workspaceID, id string, a Activati
 			return ErrUnknownLineAccount
 		}
 		var latest int
-		err = tx.Model(&WorkflowVersion{}).Where("workflow_id = ?", w.ID).
+		// Test versions (below zero) do not count.
+		err = tx.Model(&WorkflowVersion{}).Where("workflow_id = ? AND version > 0", w.ID).
 			Select("COALESCE(MAX(version), 0)").Scan(&latest).Error
 		if err != nil {
 			return fmt.Errorf("find latest version: %w", err)
@@ -189,8 +190,14 @@ func (s *Store) Pause(ctx context.Context, workspaceID, id string) (Workflow, er
 // workflow to the interpreter's ejection hook, which ends every running execution of it
 // (they are found by workflow ID; the Temporal workflow IDs are in the executions).
 // Stopping first means no new run starts while the ejection goes on.
+//
+// Stopping a stopped workflow changes nothing and returns it, so that a caller whose
+// ejection failed (Temporal was down) can stop again to retry the ejection.
 func (s *Store) Stop(ctx context.Context, workspaceID, id string) (Workflow, error) {
 	return s.changeWorkflow(ctx, workspaceID, id, ActionStop, func(tx *gorm.DB, w *Workflow) error {
+		if w.Status == WorkflowStopped {
+			return nil
+		}
 		return setColumns(tx, w, map[string]any{"status": WorkflowStopped})
 	})
 }

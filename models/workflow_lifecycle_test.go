@@ -52,6 +52,7 @@ func TestWorkflowLifecycle_EveryActionInEveryStatus(t *testing.T) {
 		},
 		models.WorkflowStopped: {
 			models.ActionActivate: models.WorkflowActive,
+			models.ActionStop:     models.WorkflowStopped, // again, to retry the ejection
 			models.ActionArchive:  models.WorkflowArchived,
 			models.ActionEdit:     models.WorkflowStopped,
 			models.ActionDelete:   deleted,
@@ -264,6 +265,11 @@ func TestStopAndArchive_RecordWhatTheyDid(t *testing.T) {
 		}
 		if stopped.ID != w.ID || stopped.Status != models.WorkflowStopped || stopped.ActiveVersion != 1 {
 			t.Fatalf("Stop returned %+v, want the stopped workflow with its version", stopped)
+		}
+		// Stopping again (to retry the ejection) changes nothing, not even updatedAt.
+		again, err := f.store.Stop(f.ctx, f.ws.ID, w.ID)
+		if err != nil || !reflect.DeepEqual(again, stopped) {
+			t.Fatalf("Stop again = %+v, %v; want %+v unchanged", again, err, stopped)
 		}
 		archived, err := f.store.Archive(f.ctx, f.ws.ID, w.ID)
 		if err != nil {

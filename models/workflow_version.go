@@ -39,7 +39,7 @@ func (s *Store) GetVersion(ctx context.Context, workspaceID, workflowID string, 
 }
 
 // ListVersions lists a workflow's versions, newest first, without their Definition
-// (GetVersion has it). A workflow the workspace does not have is ErrNotFound.
+// (GetVersion has it); test versions are left out. A workflow the workspace does not have is ErrNotFound.
 func (s *Store) ListVersions(ctx context.Context, workspaceID, workflowID string, page Page) ([]WorkflowVersion, string, error) {
 	db := s.db.WithContext(ctx)
 	var n int64
@@ -49,7 +49,7 @@ func (s *Store) ListVersions(ctx context.Context, workspaceID, workflowID string
 	if n == 0 {
 		return nil, "", ErrNotFound
 	}
-	q := db.Omit("definition").Where("workspace_id = ? AND workflow_id = ?", workspaceID, workflowID)
+	q := db.Omit("definition").Where("workspace_id = ? AND workflow_id = ? AND version > 0", workspaceID, workflowID)
 	return listPage(q, page, func(v WorkflowVersion) string { return v.ID })
 }
 
