@@ -18,6 +18,17 @@ const (
 	FriendsSetFieldName    = "friends.SetField"
 	ExecutionsStepName     = "executions.RecordStep"
 	ExecutionsUpdateName   = "executions.Update"
+	AutoMessagesGetName    = "autoMessages.Get"
+	HTTPSendDataName       = "http.SendData"
+	// ExecutionsEjectBatchName ejects a batch of a stopped workflow's running runs.
+	ExecutionsEjectBatchName = "executions.EjectBatch"
+	// The inbox of a friend's LINE events.
+	FriendsFromEventName          = "friends.FromEvent"
+	ExecutionsAwaitingAnswerName  = "executions.AwaitingAnswer"
+	ExecutionsRunningOfFriendName = "executions.RunningOfFriend"
+	WorkflowsTriggeredName        = "workflows.Triggered"
+	// WorkflowsStartName enrolls the friend in another workflow (start_workflow).
+	WorkflowsStartName = "workflows.Start"
 )
 
 // Error types of the ApplicationErrors activities return, for the workflow to tell a

@@ -383,3 +383,28 @@ func retryAfter(header string, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// Profile is what LINE tells about a user (GET /v2/bot/profile/{userId}).
+type Profile struct {
+	DisplayName   string
+	PictureURL    string
+	StatusMessage string
+	Language      string
+}
+
+// Profile fetches a friend's LINE profile.
+func (l *LINE) Profile(ctx context.Context, r Recipient) (Profile, error) {
+	if err := checkUserID(r); err != nil {
+		return Profile{}, refusedBeforeSending("get profile", err)
+	}
+	api, done, err := l.client(ctx, r)
+	if err != nil {
+		return Profile{}, err
+	}
+	defer done()
+	res, p, err := api.GetProfileWithHttpInfo(r.LineUserID)
+	if err := lineFailure("get profile", res, err); err != nil {
+		return Profile{}, err
+	}
+	return Profile{DisplayName: p.DisplayName, PictureURL: p.PictureUrl, StatusMessage: p.StatusMessage, Language: p.Language}, nil
+}

@@ -38,6 +38,7 @@ func New(deps Deps) (sdkworker.Worker, error) {
 	// One client for every LINE call, so connections to LINE are pooled.
 	lineHTTP := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}
 	RegisterJourney(w, deps.Config, deps.Store, lineHTTP)
+	RegisterEngine(w, deps.Client, deps.Config.TemporalNamespace, deps.Store, workflows.NewEngine(deps.Client, deps.Store, deps.Config))
 
 	maintenance := &activities.Maintenance{Store: deps.Store}
 	w.RegisterActivityWithOptions(maintenance.PruneWebhookEvents, activity.RegisterOptions{Name: activities.PruneWebhookEventsName})

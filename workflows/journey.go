@@ -120,6 +120,12 @@ func Journey(ctx workflow.Context, in JourneyInput) (JourneyResult, error) {
 	if in.Resume != nil {
 		node = in.Resume.Node
 	}
+	// Runs started before exit conditions existed never listen for them.
+	if len(j.def.Settings.ExitOn) > 0 && workflow.GetVersion(ctx, changeExitConditions, workflow.DefaultVersion, 1) >= 1 {
+		var exit workflow.CancelFunc
+		ctx, exit = workflow.WithCancel(ctx)
+		workflow.Go(ctx, func(ctx workflow.Context) { j.listenForExit(ctx, exit) })
+	}
 
 	for node != "" {
 		if j.continueAsNewSuggested(ctx) {
@@ -146,6 +152,11 @@ func (j *journey) end(ctx workflow.Context, node string, runErr error) (JourneyR
 	result := JourneyResult{Status: statusCompleted, LastNode: node, Visits: j.totalVisits}
 	message := ""
 	switch {
+	case j.exitEvent != "":
+		// An exit condition ended the run: a normal end for Temporal, ejected for Lumo.
+		result.Status = statusEjected
+		message = "exited: " + j.exitEvent
+		runErr = nil
 	case runErr == nil:
 	case temporal.IsCanceledError(runErr) || errors.Is(ctx.Err(), workflow.ErrCanceled):
 		result.Status = statusEjected
@@ -158,7 +169,7 @@ func (j *journey) end(ctx workflow.Context, node string, runErr error) (JourneyR
 	done, cancel := workflow.NewDisconnectedContext(ctx)
 	defer cancel()
 	j.updateExecution(done, result.Status, node, message)
-	if result.Status == statusCompleted {
+	if runErr == nil {
 		return result, nil
 	}
 	return result, runErr

@@ -28,6 +28,8 @@ type journey struct {
 	// pending holds replies that arrived while no question waited; a question takes the
 	// oldest first. Their reply tokens are kept in replyToken as they arrive.
 	pending []Reply
+	// exitEvent is the exit condition that ended the run, if one did.
+	exitEvent string
 }
 
 func newJourney(ctx workflow.Context, in JourneyInput) (*journey, error) {
@@ -116,9 +118,9 @@ func dbOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// LINE calls also run as local activities: a journey's latency is dominated by task
-// round trips, and a push is one HTTP call. Exactly-once holds all the same: a push
-// repeated after a crash carries the same X-Line-Retry-Key and LINE answers 409, which
+// LINE pushes and rich menu calls run as local activities: a journey's latency is
+// dominated by task round trips, and a push is one HTTP call. Exactly-once holds all the
+// same: a push repeated after a crash or a retried workflow task carries the same X-Line-Retry-Key and LINE answers 409, which
 // counts as sent. Rate limits and outages retry with backoff for up to an hour (past the
 // local retry threshold the SDK waits on a timer, not in the task); refusals LINE means
 // (400, 403, the monthly quota) are not retried.
@@ -134,6 +136,28 @@ func lineOptions(ctx workflow.Context) workflow.Context {
 				activities.ErrLineRejected, activities.ErrLineQuotaExceeded, activities.ErrReplyTokenInvalid,
 			},
 		},
+	})
+}
+
+// A reply runs as a regular activity, unlike a push. A local activity runs again when
+// its workflow task is retried (a signal arriving during the task is enough), and a push
+// repeated that way is harmless, being keyed; a reply has no key, so a repeat would
+// find its token used and the fallback push would send the messages twice. A regular
+// activity runs once per attempt, and an attempt after the first that finds the token
+// used counts the messages as sent. Retries stop within the token's minute.
+func replyOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    15 * time.Second,
+		ScheduleToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    200 * time.Millisecond,
+			BackoffCoefficient: 2,
+			MaximumInterval:    5 * time.Second,
+			NonRetryableErrorTypes: []string{
+				activities.ErrLineRejected, activities.ErrLineQuotaExceeded, activities.ErrReplyTokenInvalid,
+			},
+		},
+		Summary: "free reply",
 	})
 }
 

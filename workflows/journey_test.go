@@ -96,17 +96,26 @@ func newJourneyWorld(t *testing.T, doc string) *journeyWorld {
 		t.Fatal(err)
 	}
 
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
-	worker.RegisterJourney(env, config.Config{LineAPIURL: line.URL()}, store, http.DefaultClient)
-	return &journeyWorld{
-		store: store, line: line, channel: channel, env: env,
+	world := &journeyWorld{
+		store: store, line: line, channel: channel,
 		input: workflows.JourneyInput{
 			WorkspaceID: ws.ID, WorkflowID: w.ID, WorkflowName: w.Name, VersionID: version.ID, Version: version.Version,
 			ExecutionID: execution.ID, Definition: def,
 			Friend: activities.Recipient{WorkspaceID: ws.ID, LineAccountID: account.ID, FriendID: friend.ID, LineUserID: profile.UserID},
 		},
 	}
+	world.env = newEnvFor(t, world)
+	return world
+}
+
+// newEnvFor is a fresh test environment (time skipping, the real activities) for the
+// world's store and fake LINE: one per run, so a continued run gets its own.
+func newEnvFor(t *testing.T, w *journeyWorld) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	worker.RegisterJourney(env, config.Config{LineAPIURL: w.line.URL()}, w.store, http.DefaultClient)
+	return env
 }
 
 // replyAfter has the friend answer text after d, with a fresh reply token.

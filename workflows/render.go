@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/lumoworkflows/lumo/activities"
 	"github.com/lumoworkflows/lumo/definition"
 )
 
@@ -32,6 +33,19 @@ func renderMessages(messages []definition.Message, lookup func(string) (string, 
 		out = append(out, rendered)
 	}
 	return out, nil
+}
+
+// RenderMessages renders messages outside a run, exactly as a step would send them: for
+// the API's preview and test send of an auto message. FriendLookup makes its lookup.
+func RenderMessages(messages []definition.Message, lookup func(string) (string, bool)) ([]json.RawMessage, error) {
+	return renderMessages(messages, lookup)
+}
+
+// FriendLookup resolves template names the way a run does for the friend (nil: no
+// friend): {{friend.…}} from the snapshot; {{trigger.…}} and {{vars.…}}, which belong to
+// a run, resolve to nothing.
+func FriendLookup(friend *activities.FriendSnapshot) func(string) (string, bool) {
+	return (&journey{}).lookup(friend, nil)
 }
 
 // renderStrings fills the placeholders of every string inside v.

@@ -22,7 +22,7 @@ func branchStep(ctx workflow.Context, j *journey, node definition.Node) stepOutc
 		return failedOutcome(err)
 	}
 	for i, branch := range b.Branches {
-		holds, err := evaluate(branch.When, friend)
+		holds, err := evaluate(branch.When, friend, j.in.Trigger)
 		if err != nil {
 			return failedOutcome(err)
 		}
@@ -33,9 +33,10 @@ func branchStep(ctx workflow.Context, j *journey, node definition.Node) stepOutc
 	return follow(node, "else")
 }
 
-// evaluate tells whether a condition holds for a friend. It is pure: the friend's data
-// was read by an activity, so replay gives the same answer.
-func evaluate(cond definition.Condition, friend activities.FriendSnapshot) (bool, error) {
+// evaluate tells whether a condition holds for a friend and the run's trigger values. It
+// is pure: the friend's data was read by an activity and the trigger is the run's input,
+// so replay gives the same answer.
+func evaluate(cond definition.Condition, friend activities.FriendSnapshot, trigger map[string]string) (bool, error) {
 	switch {
 	case cond.Tag != "":
 		return slices.Contains(friend.Tags, cond.Tag), nil
@@ -45,18 +46,24 @@ func evaluate(cond definition.Condition, friend activities.FriendSnapshot) (bool
 		return false, temporal.NewNonRetryableApplicationError("segment conditions are not available yet", "KindUnavailable", nil)
 	case cond.All != nil:
 		for _, c := range cond.All {
-			if ok, err := evaluate(c, friend); err != nil || !ok {
+			if ok, err := evaluate(c, friend, trigger); err != nil || !ok {
 				return false, err
 			}
 		}
 		return true, nil
 	case cond.Any != nil:
 		for _, c := range cond.Any {
-			if ok, err := evaluate(c, friend); err != nil || ok {
+			if ok, err := evaluate(c, friend, trigger); err != nil || ok {
 				return ok, err
 			}
 		}
 		return false, nil
+	case cond.Trigger != "":
+		value, ok := trigger[cond.Trigger]
+		if !ok {
+			return compareField(cond, nil), nil
+		}
+		return compareField(cond, value), nil
 	}
 	return compareField(cond, friend.Fields[cond.Field]), nil
 }

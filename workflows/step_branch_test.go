@@ -36,16 +36,20 @@ func TestEvaluate(t *testing.T) {
 		{"all one false", definition.Condition{All: []definition.Condition{{Tag: "vip"}, {Tag: "tea"}}}, false},
 		{"any", definition.Condition{Any: []definition.Condition{{Tag: "tea"}, {Tag: "coffee"}}}, true},
 		{"any none", definition.Condition{Any: []definition.Condition{{Tag: "tea"}, {NotTag: "vip"}}}, false},
+		{"trigger value true", definition.Condition{Trigger: "isUnblocked", Op: "eq", Value: true}, true},
+		{"trigger value false", definition.Condition{Trigger: "isUnblocked", Op: "eq", Value: false}, false},
+		{"trigger text contains", definition.Condition{Trigger: "text", Op: "contains", Value: "hell"}, true},
+		{"trigger value missing", definition.Condition{Trigger: "data", Op: "exists"}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := evaluate(tc.cond, friend)
+			got, err := evaluate(tc.cond, friend, map[string]string{"isUnblocked": "true", "text": "Hello"})
 			if err != nil || got != tc.want {
 				t.Fatalf("evaluate = %v, %v; want %v", got, err, tc.want)
 			}
 		})
 	}
-	if _, err := evaluate(definition.Condition{Segment: "s1"}, friend); err == nil {
+	if _, err := evaluate(definition.Condition{Segment: "s1"}, friend, nil); err == nil {
 		t.Fatal("a segment condition evaluated although segments do not exist yet")
 	}
 }
@@ -79,10 +83,7 @@ func TestRenderMessages_FillsTemplatesAndMakesProductBubbles(t *testing.T) {
 // lists which, so adding a kind to the language shows up here.
 func TestSteps_CoverTheLanguage(t *testing.T) {
 	unavailable := map[string]bool{
-		definition.KindSendAutoMessage:       true,
 		definition.KindCustomerAgent:         true,
-		definition.KindSendData:              true,
-		definition.KindStartWorkflow:         true,
 		definition.KindHubSpotUpdateProperty: true,
 		definition.KindHubSpotAddToList:      true,
 		definition.KindKlaviyoUpdateProperty: true,

@@ -15,14 +15,25 @@ import (
 func questionStep(ctx workflow.Context, j *journey, node definition.Node) stepOutcome {
 	q := node.(*definition.Question)
 	started := workflow.Now(ctx)
+	// The friend awaits an answer once asked: the trace and the executions row say so,
+	// which is how the webhook's inbox routes their next message here. Since
+	// changeWaitBeforeAsking they say so before the question goes out, so that even an
+	// instant answer finds the question waiting.
+	awaitAnswer := func() {
+		j.markWaiting(ctx, node, started, "answer to "+q.ID)
+		j.updateExecution(ctx, statusRunning, q.ID, "")
+	}
+	waitFirst := workflow.GetVersion(ctx, changeWaitBeforeAsking, workflow.DefaultVersion, 1) >= 1
+	if waitFirst {
+		awaitAnswer()
+	}
 	sent := j.sendMessages(ctx, q.ID, []definition.Message{withChoices(q.Message, q.Answer)})
 	if sent.err != nil {
 		return sent
 	}
-	// The friend now awaits an answer: the trace and the executions row say so, which is
-	// how the webhook handler knows to route their next message here.
-	j.markWaiting(ctx, node, started, "answer to "+q.ID)
-	j.updateExecution(ctx, statusRunning, q.ID, "")
+	if !waitFirst {
+		awaitAnswer()
+	}
 
 	reply, answered, err := j.awaitReply(ctx, q.TimeoutDuration(), "waiting for answer to "+q.ID)
 	j.waiting = ""

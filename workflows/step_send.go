@@ -39,16 +39,27 @@ func (j *journey) sendMessages(ctx workflow.Context, nodeID string, messages []d
 
 	var result activities.SendResult
 	if token := j.takeFreshReplyToken(ctx); token != "" {
-		err := workflow.ExecuteLocalActivity(lineOptions(ctx), activities.LineReplyName, activities.ReplyInput{
-			Recipient:  j.in.Friend,
-			ReplyToken: token,
-			Messages:   rendered,
-		}).Get(ctx, &result)
+		reply := activities.ReplyInput{Recipient: j.in.Friend, ReplyToken: token, Messages: rendered}
+		var err error
+		if workflow.GetVersion(ctx, changeReplyAsActivity, workflow.DefaultVersion, 1) >= 1 {
+			err = workflow.ExecuteActivity(replyOptions(ctx), activities.LineReplyName, reply).Get(ctx, &result)
+		} else {
+			err = workflow.ExecuteLocalActivity(lineOptions(ctx), activities.LineReplyName, reply).Get(ctx, &result)
+		}
 		switch {
 		case err == nil:
 			return stepOutcome{lineAPI: result.API, messages: result.Messages}
-		case !isErrorType(err, activities.ErrReplyTokenInvalid):
+		case temporal.IsCanceledError(err):
 			return failedOutcome(err)
+		case isErrorType(err, activities.ErrLineRejected) || isErrorType(err, activities.ErrLineQuotaExceeded):
+			return failedOutcome(err)
+		case !isErrorType(err, activities.ErrReplyTokenInvalid):
+			// The reply kept failing (LINE down, the worker gone) until the token's minute
+			// was up. No attempt found the token used, so none got through: push, keyed,
+			// rather than fail the run. Before this change such a run failed.
+			if workflow.GetVersion(ctx, changeReplyFailurePushes, workflow.DefaultVersion, 1) < 1 {
+				return failedOutcome(err)
+			}
 		case replyAttempt(err) > 1:
 			// An earlier attempt may have been delivered before its answer was lost, and
 			// used the token: the Reply API has no retry key to ask with. Pushing now

@@ -17,12 +17,16 @@ type stepFunc func(ctx workflow.Context, j *journey, node definition.Node) stepO
 // definition language missing here is refused at activation (Supports) and named by
 // TestSteps_CoverTheLanguage until it is written.
 var steps = map[string]stepFunc{
-	definition.KindSendMessage: sendMessageStep,
-	definition.KindQuestion:    questionStep,
-	definition.KindBranch:      branchStep,
-	definition.KindDelay:       delayStep,
-	definition.KindTag:         tagStep,
-	definition.KindRichMenu:    richMenuStep,
+	definition.KindSendAutoMessage: sendAutoMessageStep,
+	definition.KindSendData:        sendDataStep,
+
+	definition.KindSendMessage:   sendMessageStep,
+	definition.KindQuestion:      questionStep,
+	definition.KindBranch:        branchStep,
+	definition.KindDelay:         delayStep,
+	definition.KindTag:           tagStep,
+	definition.KindRichMenu:      richMenuStep,
+	definition.KindStartWorkflow: startWorkflowStep,
 }
 
 // Supports tells whether the interpreter can run steps of kind.
