@@ -23,6 +23,7 @@ const (
 	CodeTooLarge         = "too_large"
 	CodeValidationFailed = "validation_failed"
 	CodeInternal         = "internal"
+	CodeUnavailable      = "unavailable"
 )
 
 // Error is the one error a handler returns to say what went wrong. The error handler
@@ -114,13 +115,23 @@ func toAPIError(err error, c echo.Context) *Error {
 	if errors.As(err, &collision) {
 		var fields map[string]string
 		if collision.Field != "" {
-			fields = map[string]string{collision.Field: "already in use"}
+			message := collision.FieldMessage
+			if message == "" {
+				message = "already in use"
+			}
+			fields = map[string]string{collision.Field: message}
 		}
 		return conflict(collision.Message, fields)
+	}
+	var invalid *models.FieldError
+	if errors.As(err, &invalid) {
+		return validationFailed(map[string]string{invalid.Field: invalid.Message})
 	}
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		return notFound("not found")
+	case errors.Is(err, models.ErrUnavailable):
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: err.Error(), Cause: err}
 	case errors.Is(err, models.ErrBadCursor):
 		return validationFailed(map[string]string{"cursor": cursorProblem})
 	case errors.Is(err, models.ErrBadLimit):

@@ -16,6 +16,8 @@ type lineAccountCreate struct {
 	ChannelID          string `json:"channelId" validate:"required,number,max=20"`
 	ChannelSecret      string `json:"channelSecret" validate:"required,linesecret"`
 	ChannelAccessToken string `json:"channelAccessToken" validate:"required,token,max=2000"`
+	// BasicID is checked by checkBasicID.
+	BasicID *string `json:"basicId"`
 }
 
 // lineAccountUpdate is the body of PATCH /v1/line-accounts/{id}: any subset of the create
@@ -27,10 +29,12 @@ type lineAccountUpdate struct {
 	ChannelID          *string `json:"channelId" validate:"omitnil,notblank,number,max=20"`
 	ChannelSecret      *string `json:"channelSecret" validate:"omitnil,notblank,linesecret"`
 	ChannelAccessToken *string `json:"channelAccessToken" validate:"omitnil,notblank,token,max=2000"`
+	// BasicID is checked by checkBasicID; unlike the others, "" clears it.
+	BasicID *string `json:"basicId"`
 }
 
 func (u lineAccountUpdate) empty() bool {
-	return u.Name == nil && u.ChannelID == nil && u.ChannelSecret == nil && u.ChannelAccessToken == nil
+	return u.Name == nil && u.ChannelID == nil && u.ChannelSecret == nil && u.ChannelAccessToken == nil && u.BasicID == nil
 }
 
 // lineAccountJSON is how an account is shown. The channel secret and access token are
@@ -39,6 +43,7 @@ type lineAccountJSON struct {
 	ID         string    `json:"id"`
 	Name       string    `json:"name"`
 	ChannelID  string    `json:"channelId"`
+	BasicID    *string   `json:"basicId"`
 	WebhookURL string    `json:"webhookUrl"`
 	CreatedAt  time.Time `json:"createdAt"`
 	UpdatedAt  time.Time `json:"updatedAt"`
@@ -49,6 +54,7 @@ func (s *server) lineAccountJSON(a models.LineAccount) lineAccountJSON {
 		ID:         a.ID,
 		Name:       a.Name,
 		ChannelID:  a.ChannelID,
+		BasicID:    a.BasicID,
 		WebhookURL: s.cfg.PublicURL + "/webhooks/line/" + a.ID,
 		CreatedAt:  a.CreatedAt.UTC(),
 		UpdatedAt:  a.UpdatedAt.UTC(),
@@ -57,7 +63,7 @@ func (s *server) lineAccountJSON(a models.LineAccount) lineAccountJSON {
 
 func (s *server) createLineAccount(c echo.Context) error {
 	var in lineAccountCreate
-	if err := s.bind(c, &in); err != nil {
+	if err := checkBasicID(s.bind(c, &in), &in.BasicID, false); err != nil {
 		return err
 	}
 	account, err := s.store.CreateLineAccount(c.Request().Context(), workspaceID(c), models.LineAccountInput{
@@ -65,6 +71,7 @@ func (s *server) createLineAccount(c echo.Context) error {
 		ChannelID:          in.ChannelID,
 		ChannelSecret:      in.ChannelSecret,
 		ChannelAccessToken: in.ChannelAccessToken,
+		BasicID:            in.BasicID,
 	})
 	if err != nil {
 		return lineAccountError(err)
@@ -98,7 +105,7 @@ func (s *server) getLineAccount(c echo.Context) error {
 
 func (s *server) updateLineAccount(c echo.Context) error {
 	var in lineAccountUpdate
-	if err := s.bind(c, &in); err != nil {
+	if err := checkBasicID(s.bind(c, &in), &in.BasicID, true); err != nil {
 		return err
 	}
 	ctx, ws, id := c.Request().Context(), workspaceID(c), c.Param("id")
@@ -111,6 +118,7 @@ func (s *server) updateLineAccount(c echo.Context) error {
 		ChannelID:          deref(in.ChannelID),
 		ChannelSecret:      deref(in.ChannelSecret),
 		ChannelAccessToken: deref(in.ChannelAccessToken),
+		BasicID:            in.BasicID,
 	})
 	if err != nil {
 		return lineAccountError(err)

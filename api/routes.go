@@ -10,6 +10,10 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.json", serveOpenAPI)
+	// A QR code's scan link: public, the code's ID is all it carries.
+	e.GET("/q/:id", s.scanQRCode)
+	// LINE's webhook: authenticated by its signature, not an API key.
+	e.POST("/webhooks/line/:lineAccountId", s.lineWebhook)
 
 	// Every route under /v1 needs an API key: requireAPIKey sees to it.
 	v1 := e.Group(apiPrefix)
@@ -19,6 +23,30 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/line-accounts/:id", s.getLineAccount)
 	v1.PATCH("/line-accounts/:id", s.updateLineAccount)
 	v1.DELETE("/line-accounts/:id", s.deleteLineAccount)
+
+	v1.GET("/friends", s.listFriends)
+	v1.GET("/friends/:id", s.getFriend)
+	v1.POST("/friends/:id/tags", s.addFriendTag)
+	v1.DELETE("/friends/:id/tags/:tag", s.removeFriendTag)
+
+	v1.POST("/auto-messages", s.createAutoMessage)
+	v1.GET("/auto-messages", s.listAutoMessages)
+	v1.GET("/auto-messages/:id", s.getAutoMessage)
+	v1.PUT("/auto-messages/:id", s.updateAutoMessage)
+	v1.DELETE("/auto-messages/:id", s.deleteAutoMessage)
+	v1.POST("/auto-messages/:id/preview", s.previewAutoMessage)
+	v1.POST("/auto-messages/:id/test", s.testAutoMessage)
+
+	v1.POST("/qr-codes", s.createQRCode)
+	v1.GET("/qr-codes", s.listQRCodes)
+	v1.GET("/qr-codes/:id", s.getQRCode)
+	v1.PUT("/qr-codes/:id", s.updateQRCode)
+	v1.DELETE("/qr-codes/:id", s.deleteQRCode)
+	v1.GET("/qr-codes/:id/image.png", s.qrCodeImage)
+
+	v1.GET("/secrets", s.listSecrets)
+	v1.PUT("/secrets/:name", s.putSecret)
+	v1.DELETE("/secrets/:name", s.deleteSecret)
 
 	v1.POST("/workflows", s.createWorkflow)
 	v1.GET("/workflows", s.listWorkflows)
@@ -35,5 +63,12 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/workflows/:id/export", s.exportWorkflow)
 	v1.GET("/workflows/:id/versions", s.listVersions)
 	v1.GET("/workflows/:id/versions/:version", s.getVersion)
+	v1.POST("/workflows/:id/executions", s.enrollFriend)
+	v1.POST("/workflows/:id/test", s.testWorkflow)
+	v1.GET("/workflows/:id/executions", s.listExecutions)
+	v1.GET("/workflows/:id/stats", s.workflowStats)
+	v1.GET("/executions/:id", s.getExecution)
+	v1.POST("/executions/:id/stop", s.stopExecution)
+	v1.POST("/executions/:id/replies", s.replyToExecution)
 	v1.GET("/workflow-templates", s.listTemplates)
 }

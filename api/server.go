@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/lumoworkflows/lumo/activities"
 	"github.com/lumoworkflows/lumo/config"
 	"github.com/lumoworkflows/lumo/definition"
 	"github.com/lumoworkflows/lumo/models"
@@ -23,11 +24,14 @@ type Deps struct {
 	Temporal HealthChecker
 	// Logger receives the access log and errors; nil means slog.Default().
 	Logger *slog.Logger
-	// Ejector ends the runs of a stopped workflow; nil until the interpreter provides one.
-	Ejector Ejector
+	// Engine starts, signals and ejects runs on Temporal (workflows.Engine); nil makes
+	// the routes that need it answer 503, and stop only records the status.
+	Engine Engine
 	// Runs tells whether the engine can run steps of a kind; activation refuses a kind
 	// it cannot. Nil accepts every kind of the language.
 	Runs func(kind string) bool
+	// LINE sends an auto message's test pushes; nil makes them answer 503.
+	LINE *activities.LINE
 }
 
 // server holds what the handlers share; its methods are the handlers.
@@ -35,8 +39,10 @@ type server struct {
 	cfg      config.Config
 	store    *models.Store
 	temporal HealthChecker
-	ejector  Ejector
+	engine   Engine
 	runs     func(kind string) bool
+	line     *activities.LINE
+	log      *slog.Logger
 	validate *inputValidator
 }
 
@@ -66,8 +72,10 @@ func New(deps Deps) *echo.Echo {
 		cfg:      cfg,
 		store:    deps.Store,
 		temporal: deps.Temporal,
-		ejector:  deps.Ejector,
+		engine:   deps.Engine,
 		runs:     deps.Runs,
+		line:     deps.LINE,
+		log:      log,
 		validate: newInputValidator(),
 	}
 

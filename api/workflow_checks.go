@@ -83,6 +83,11 @@ func (s *server) activationProblems(ctx context.Context, workspaceID, workflowID
 		return nil, err
 	}
 	problems = append(problems, missing...)
+	unsigned, err := s.signingSecretProblems(ctx, workspaceID, d)
+	if err != nil {
+		return nil, err
+	}
+	problems = append(problems, unsigned...)
 	cycle, err := s.workflowCycle(ctx, workspaceID, workflowID, d)
 	if err != nil {
 		return nil, err
@@ -90,8 +95,7 @@ func (s *server) activationProblems(ctx context.Context, workspaceID, workflowID
 	return append(problems, cycle...), nil
 }
 
-// objectKinds maps the definition's reference kinds to the Store's. Secrets have no
-// store yet, so a reference to one is always unknown.
+// objectKinds maps the definition's reference kinds to the Store's.
 var objectKinds = map[definition.RefKind]models.ObjectKind{
 	definition.RefLineAccount: models.ObjectLineAccount,
 	definition.RefAutoMessage: models.ObjectAutoMessage,
@@ -99,6 +103,7 @@ var objectKinds = map[definition.RefKind]models.ObjectKind{
 	definition.RefWorkflow:    models.ObjectWorkflow,
 	definition.RefQRCode:      models.ObjectQRCode,
 	definition.RefTag:         models.ObjectTag,
+	definition.RefSecret:      models.ObjectSecret,
 }
 
 // missingReferences returns the references of d to objects the workspace does not have.
@@ -221,10 +226,11 @@ func (s *server) unavailableSteps(d *definition.Definition) definition.Problems 
 	for i, node := range d.Nodes {
 		kind := node.Base().Type
 		if _, known := definition.LookupKind(kind); known && !s.runs(kind) {
-			problems = append(problems, definition.Problem{
-				Path:    fmt.Sprintf("nodes[%d].type", i),
-				Message: fmt.Sprintf("%s steps are not available yet: this engine cannot run them", kind),
-			})
+			message := fmt.Sprintf("%s steps are not available yet: this engine cannot run them", kind)
+			if kind == definition.KindCustomerAgent {
+				message = "customer_agent steps are not available: this engine cannot hand a conversation to a customer agent yet; remove the step to activate the workflow"
+			}
+			problems = append(problems, definition.Problem{Path: fmt.Sprintf("nodes[%d].type", i), Message: message})
 		}
 	}
 	return problems

@@ -15,12 +15,6 @@ import (
 	"github.com/lumoworkflows/lumo/models"
 )
 
-// Ejector ends the running executions of a stopped workflow. The interpreter provides
-// it; without one, stop only records the status.
-type Ejector interface {
-	EjectWorkflow(ctx context.Context, workspaceID, workflowID string) error
-}
-
 // workflowJSON is a workflow as the API shows it. Definition and Problems are only in
 // responses about one workflow; lists leave them out.
 type workflowJSON struct {
@@ -202,22 +196,8 @@ func (s *server) activateWorkflow(c echo.Context) error {
 	if !w.Status.Allows(models.ActionActivate) {
 		return workflowError(&models.TransitionError{Action: models.ActionActivate, Status: w.Status})
 	}
-	d, parsed := definition.Parse(w.Draft, s.limits())
-	if d == nil {
-		return activationRefused(parsed)
-	}
-	problems, err := s.activationProblems(ctx, ws, id, d, parsed)
+	d, frozen, err := s.frozenDraft(ctx, w)
 	if err != nil {
-		return err
-	}
-	if len(problems) > 0 {
-		return activationRefused(problems)
-	}
-	frozen, err := definition.Marshal(d)
-	if err != nil {
-		return fmt.Errorf("freeze definition: %w", err)
-	}
-	if err := s.store.EnsureTags(ctx, ws, addedTags(d)); err != nil {
 		return err
 	}
 	activation := models.Activation{
@@ -235,6 +215,30 @@ func (s *server) activateWorkflow(c echo.Context) error {
 	}
 	// The draft just passed every check: no need to run them again for the answer.
 	return c.JSON(http.StatusOK, detailJSON(w, nil))
+}
+
+// frozenDraft checks a workflow's draft as activation does (422 with every problem) and
+// returns it parsed and as the document a version freezes, with the tags it adds made.
+func (s *server) frozenDraft(ctx context.Context, w models.Workflow) (*definition.Definition, []byte, error) {
+	d, parsed := definition.Parse(w.Draft, s.limits())
+	if d == nil {
+		return nil, nil, activationRefused(parsed)
+	}
+	problems, err := s.activationProblems(ctx, w.WorkspaceID, w.ID, d, parsed)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(problems) > 0 {
+		return nil, nil, activationRefused(problems)
+	}
+	frozen, err := definition.Marshal(d)
+	if err != nil {
+		return nil, nil, fmt.Errorf("freeze definition: %w", err)
+	}
+	if err := s.store.EnsureTags(ctx, w.WorkspaceID, addedTags(d)); err != nil {
+		return nil, nil, err
+	}
+	return d, frozen, nil
 }
 
 func activationRefused(problems definition.Problems) error {
@@ -255,15 +259,22 @@ func (s *server) archiveWorkflow(c echo.Context) error {
 	return s.transition(c, s.store.Archive)
 }
 
-// stopWorkflow takes no new enrollments and ejects every friend enrolled.
+// stopWorkflow takes no new enrollments and ejects every friend enrolled. Stopping a
+// stopped workflow asks for the ejection again: that is how a stop whose ejection failed
+// (a 503, the workflow stopped all the same) is retried.
 func (s *server) stopWorkflow(c echo.Context) error {
 	return s.transition(c, func(ctx context.Context, ws, id string) (models.Workflow, error) {
 		w, err := s.store.Stop(ctx, ws, id)
-		if err != nil || s.ejector == nil {
+		if err != nil || s.engine == nil {
 			return w, err
 		}
-		if err := s.ejector.EjectWorkflow(ctx, ws, id); err != nil {
-			return w, fmt.Errorf("eject the runs of workflow %s: %w", id, err)
+		if err := s.engine.EjectWorkflow(ctx, ws, id); err != nil {
+			if !errors.Is(err, models.ErrUnavailable) {
+				// %v, not %w: the answer is a 503 whatever the engine said (an ErrNotFound
+				// in the chain would make it a 404, yet the workflow is there, stopped).
+				err = fmt.Errorf("%w: %v", models.ErrUnavailable, err)
+			}
+			return w, fmt.Errorf("workflow %s is stopped, but its runs could not be ejected (stop it again to retry): %w", id, err)
 		}
 		return w, nil
 	})

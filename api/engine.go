@@ -1,0 +1,30 @@
+package api
+
+import (
+	"context"
+
+	"github.com/lumoworkflows/lumo/models"
+)
+
+// Engine runs executions on Temporal: the interpreter side of the enrollment, reply and
+// eject routes. The workflows package provides it (workflows.Engine); without one those
+// routes answer 503.
+//
+// Errors: models.ErrNotFound (404), *models.ConflictError (409: the workflow is not
+// active, the friend is already enrolled, the execution has ended), *models.FieldError
+// (422), models.ErrUnavailable (503: Temporal cannot be reached; nothing changed).
+type Engine interface {
+	// Enroll starts a run of the workflow's active version for one friend and returns
+	// its executions row.
+	Enroll(ctx context.Context, e models.Enrollment) (models.Execution, error)
+	// Eject ends one running execution (status "ejected") and returns its row.
+	Eject(ctx context.Context, workspaceID, executionID string) (models.Execution, error)
+	// Reply hands a friend's answer to a running execution (a waiting question takes it).
+	Reply(ctx context.Context, workspaceID, executionID string, r models.ExecutionReply) error
+	// EjectWorkflow ends every running execution of a stopped workflow, in the
+	// background and durably; it returns once that work is under way.
+	EjectWorkflow(ctx context.Context, workspaceID, workflowID string) error
+	// DeliverLineEvents hands a webhook's new events to Temporal, in order per friend;
+	// it returns once every event is durably there.
+	DeliverLineEvents(ctx context.Context, workspaceID, lineAccountID string, events []models.LineEvent) error
+}

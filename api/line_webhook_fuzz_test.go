@@ -1,0 +1,44 @@
+package api
+
+import (
+	"testing"
+
+	"github.com/lumoworkflows/lumo/models"
+)
+
+// FuzzParseLineEvents feeds arbitrary bodies to the webhook's parser (the LINE SDK's
+// callback request, then Lumo's reduction). It never panics, and every event it keeps
+// has an ID, a user and a type Lumo acts on.
+func FuzzParseLineEvents(f *testing.F) {
+	seeds := []string{
+		`{"destination": "U1", "events": []}`,
+		`{"destination": "U1", "events": [{"type": "follow", "mode": "active", "timestamp": 1462629479859, "source": {"type": "user", "userId": "U4af4980629"}, "webhookEventId": "01FZ74A0TDDPYRVKNK77XKC3ZR", "deliveryContext": {"isRedelivery": false}, "replyToken": "85cbe770fa8b4f45bbe077b1d4be4a36", "follow": {"isUnblocked": true}}]}`,
+		`{"events": [{"type": "message", "mode": "active", "timestamp": 1462629479859, "source": {"type": "group", "groupId": "C1", "userId": "U2"}, "webhookEventId": "E2", "deliveryContext": {"isRedelivery": true}, "replyToken": "t", "message": {"id": "1", "type": "text", "quoteToken": "q", "text": "Hello"}}]}`,
+		`{"events": [{"type": "message", "timestamp": 1, "source": {"type": "user", "userId": "U3"}, "webhookEventId": "E3", "message": {"id": "2", "type": "sticker", "packageId": "1", "stickerId": "1"}}]}`,
+		`{"events": [{"type": "postback", "timestamp": 1, "source": {"type": "room", "roomId": "R", "userId": "U4"}, "webhookEventId": "E4", "postback": {"data": "action=buy", "params": {"date": "2026-11-23"}}}]}`,
+		`{"events": [{"type": "videoPlayComplete", "timestamp": 1, "source": {"type": "user", "userId": "U5"}, "webhookEventId": "E5", "videoPlayComplete": {"trackingId": "promo"}}]}`,
+		`{"events": [{"type": "unfollow", "timestamp": 1, "source": {"type": "user", "userId": "U6"}, "webhookEventId": "E6"}]}`,
+		`{"events": [{"type": "beacon"}, {"type": "nonsense", "x": 1}, null, 1, "s"]}`,
+		`{"events": {"type": "follow"}}`,
+		`{"events": [{"type": "message", "message": null, "source": null}]}`,
+		`[]`, `null`, `{`, ``,
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	acted := map[string]bool{
+		models.LineEventFollow: true, models.LineEventUnfollow: true, models.LineEventMessage: true,
+		models.LineEventPostback: true, models.LineEventVideoPlayComplete: true,
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		events, err := parseLineEvents(body)
+		if err != nil {
+			return
+		}
+		for _, e := range events {
+			if e.ID == "" || e.UserID == "" || !acted[e.Type] {
+				t.Fatalf("kept an event Lumo cannot act on: %+v", e)
+			}
+		}
+	})
+}
