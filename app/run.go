@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/lumoworkflows/lumo/activities"
 	"github.com/lumoworkflows/lumo/api"
 	"github.com/lumoworkflows/lumo/config"
 	"github.com/lumoworkflows/lumo/internal/searchattr"
@@ -31,7 +32,8 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer temporal.Close()
 
-	server, err := startHTTP(cfg.HTTPAddr, api.New(api.Deps{Config: cfg, Store: store, Temporal: temporal, Logger: log, Runs: workflows.Supports}), log)
+	server, err := startHTTP(cfg.HTTPAddr, api.New(api.Deps{Config: cfg, Store: store, Temporal: temporal, Logger: log, Runs: workflows.Supports, Engine: workflows.NewEngine(temporal, store, cfg),
+		LINE: &activities.LINE{Store: store, BaseURL: cfg.LineAPIURL, Timeout: cfg.LineTimeout}}), log)
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,9 @@ type Config struct {
 	// (LUMO_LINE_API_URL, LUMO_LINE_DATA_API_URL).
 	LineAPIURL     string
 	LineDataAPIURL string
+	// LineTimeout bounds one call to LINE (LUMO_LINE_TIMEOUT); a call that takes longer
+	// is retried, with the same retry key, so it cannot send twice.
+	LineTimeout time.Duration
 
 	// WebhookDedupeRetention is how long webhook deliveries are remembered to drop
 	// redeliveries (LUMO_WEBHOOK_DEDUPE_RETENTION).
@@ -63,6 +66,12 @@ type Config struct {
 	MaxWorkflows       int
 	MaxNodes           int
 	MaxDefinitionBytes int
+
+	// MaxNodeVisits caps the node visits of one run, loops included
+	// (LUMO_MAX_NODE_VISITS); ReplyTokenWindow is how old a LINE reply token may be and
+	// still be used instead of a push (LUMO_REPLY_TOKEN_WINDOW, under LINE's minute).
+	MaxNodeVisits    int
+	ReplyTokenWindow time.Duration
 
 	// LogLevel is the app's log level (LUMO_LOG_LEVEL); TemporalLogLevel the embedded
 	// server's (LUMO_TEMPORAL_LOG_LEVEL), quieter by default because it is chatty.
@@ -88,6 +97,9 @@ var defaults = map[string]string{
 	"LUMO_MAX_WORKFLOWS":            "100",
 	"LUMO_MAX_NODES":                "100",
 	"LUMO_MAX_DEFINITION_BYTES":     "409600",
+	"LUMO_MAX_NODE_VISITS":          "1000",
+	"LUMO_REPLY_TOKEN_WINDOW":       "50s",
+	"LUMO_LINE_TIMEOUT":             "10s",
 }
 
 // Load reads the configuration through getenv (os.Getenv in production, a map in tests)
@@ -165,6 +177,17 @@ func Load(getenv func(string) string) (Config, error) {
 	cfg.MaxWorkflows = positive("LUMO_MAX_WORKFLOWS")
 	cfg.MaxNodes = positive("LUMO_MAX_NODES")
 	cfg.MaxDefinitionBytes = positive("LUMO_MAX_DEFINITION_BYTES")
+	cfg.MaxNodeVisits = positive("LUMO_MAX_NODE_VISITS")
+
+	cfg.LineTimeout, err = time.ParseDuration(get("LUMO_LINE_TIMEOUT"))
+	if err != nil || cfg.LineTimeout <= 0 || cfg.LineTimeout > 14*time.Second {
+		problems = append(problems, fmt.Errorf("LUMO_LINE_TIMEOUT=%q: want a duration above 0 and at most 14s (a LINE step's attempt lasts 15s)", get("LUMO_LINE_TIMEOUT")))
+	}
+
+	cfg.ReplyTokenWindow, err = time.ParseDuration(get("LUMO_REPLY_TOKEN_WINDOW"))
+	if err != nil || cfg.ReplyTokenWindow <= 0 || cfg.ReplyTokenWindow > time.Minute {
+		problems = append(problems, fmt.Errorf("LUMO_REPLY_TOKEN_WINDOW=%q: want a duration above 0 and at most 1m (LINE's reply tokens last about a minute)", get("LUMO_REPLY_TOKEN_WINDOW")))
+	}
 
 	if raw := get("LUMO_SECRET_KEY"); raw != "" {
 		key, err := ParseSecretKey(raw)
