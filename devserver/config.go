@@ -99,9 +99,27 @@ func serverOptions(
 func dynamicConfig(overrides map[string]any) dynamicconfig.StaticClient {
 	dc := dynamicconfig.StaticClient{
 		// The default caches up to 128,000 workflows' mutable state, sized for
-		// a cluster host; 8,192 bounds a laptop's memory and still holds every
-		// workflow a developer has open.
-		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8192,
+		// a cluster host. Lumo's runs spend most of their life parked on a
+		// question or a delay, and a parked run's state is read back from the
+		// database when it wakes: 1,024 holds the runs that are moving (and the
+		// ones the history service's task workers hold at once). With 10,000
+		// runs parked, this and the worker's smaller cache (app.StartDev) took
+		// the process from 1.4 GiB to about 500 MiB (cmd/lumo-bench, P3).
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 1024,
+		// One shard reads its new tasks (a workflow task to dispatch, an
+		// activity to start) at most this often; the default 20 a second is
+		// per shard, sized for hosts with hundreds of them, and with this
+		// server's one shard every dispatch waited about 25 ms for its turn.
+		// The reader reads when told of new tasks, so a high limit costs
+		// nothing when idle. With WAL on (database.go), this took the journey
+		// latency (cmd/lumo-bench, P1) from about 145 to 60 ms at the median.
+		dynamicconfig.TransferProcessorMaxPollRPS.Key(): 1000,
+		// One matching host with a worker's few pollers: partitions (4 by
+		// default) only forward tasks between themselves and spill them to
+		// the database when no poller waits on the right one. One partition
+		// parked runs about twice as fast (24 to 45 a second, P3).
+		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
+		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
 		// The Web UI lists and counts workflows on every page and refresh, and
 		// end-to-end tests poll visibility; the default 10 requests a second
 		// per namespace soon answers them with ResourceExhausted.

@@ -50,6 +50,9 @@ type Server struct {
 	ui       *uiserver.Server
 	uiDone   <-chan struct{} // closed when the UI's Start has returned
 
+	// databaseFile is the SQLite file the server persists to ("" in memory).
+	databaseFile string
+
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -115,6 +118,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("devserver: start Temporal: %w", err)
 	}
 	s := &Server{frontend: front, namespace: opts.Namespace, temporal: ts, logger: logger}
+	if opts.DatabaseFile != "" {
+		s.databaseFile = sql.DatabaseName
+	}
 
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -192,6 +198,11 @@ func (s *Server) Stop() error {
 			s.stopErr = fmt.Errorf("devserver: stop Temporal: %w", err)
 		}
 		s.logger.silence()
+		if s.databaseFile != "" {
+			if err := checkpoint(s.databaseFile); err != nil {
+				s.stopErr = errors.Join(s.stopErr, fmt.Errorf("devserver: %w", err))
+			}
+		}
 	})
 	return s.stopErr
 }
