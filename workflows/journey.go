@@ -115,13 +115,15 @@ func Journey(ctx workflow.Context, in JourneyInput) (JourneyResult, error) {
 	if err := workflow.SetQueryHandler(ctx, StateQuery, j.state); err != nil {
 		return JourneyResult{Status: statusFailed}, err
 	}
+	// One version marker for every change of this interpreter (see changes.go).
+	j.interpreter = workflow.GetVersion(ctx, changeInterpreter, workflow.DefaultVersion, 1)
 	// The enrollment created the executions row, running at the start node.
 	node := in.Definition.Start
 	if in.Resume != nil {
 		node = in.Resume.Node
 	}
 	// Runs started before exit conditions existed never listen for them.
-	if len(j.def.Settings.ExitOn) > 0 && workflow.GetVersion(ctx, changeExitConditions, workflow.DefaultVersion, 1) >= 1 {
+	if len(j.def.Settings.ExitOn) > 0 && j.has(ctx, changeExitConditions) {
 		var exit workflow.CancelFunc
 		ctx, exit = workflow.WithCancel(ctx)
 		workflow.Go(ctx, func(ctx workflow.Context) { j.listenForExit(ctx, exit) })

@@ -15,16 +15,20 @@ import (
 
 // journey is one run's state, kept in workflow memory and rebuilt by replay.
 type journey struct {
-	in          JourneyInput
+	in JourneyInput
+	// interpreter is the run's changeInterpreter version (see has).
+	interpreter workflow.Version
 	def         *definition.Definition
 	limits      RunLimits
 	visits      map[string]int
 	totalVisits int
 	lastNode    string
 	node, kind  string
-	waiting     string
-	replyToken  *ReplyToken
-	replies     workflow.ReceiveChannel
+	// shownNode is the LumoCurrentNode search attribute's value ("" if unknown).
+	shownNode  string
+	waiting    string
+	replyToken *ReplyToken
+	replies    workflow.ReceiveChannel
 	// pending holds replies that arrived while no question waited; a question takes the
 	// oldest first. Their reply tokens are kept in replyToken as they arrive.
 	pending []Reply
@@ -51,6 +55,8 @@ func newJourney(ctx workflow.Context, in JourneyInput) (*journey, error) {
 		replyToken: in.ReplyToken,
 		replies:    workflow.GetSignalChannel(ctx, ReplySignal),
 	}
+	// The start node, where the engine starts a run; a continued run's last value.
+	j.shownNode, _ = workflow.GetTypedSearchAttributes(ctx).GetKeyword(AttrCurrentNode)
 	if r := in.Resume; r != nil {
 		maps.Copy(j.visits, r.Visits)
 		j.totalVisits = r.TotalVisits
@@ -58,6 +64,16 @@ func newJourney(ctx workflow.Context, in JourneyInput) (*journey, error) {
 		j.pending = r.PendingReplies
 	}
 	return j, nil
+}
+
+// has reports whether this run takes change (one of the journey changes of changes.go):
+// all of them for a run of interpreter version 1, and as each was recorded for a run
+// started before it.
+func (j *journey) has(ctx workflow.Context, change string) bool {
+	if j.interpreter >= 1 {
+		return true
+	}
+	return workflow.GetVersion(ctx, change, workflow.DefaultVersion, 1) >= 1
 }
 
 func (j *journey) state() (JourneyState, error) {
@@ -73,11 +89,26 @@ func (j *journey) state() (JourneyState, error) {
 
 // enter marks the run as at node: in the state query and in the LumoCurrentNode search
 // attribute, so the Web UI and visibility queries see where every run is.
+//
+// Each upsert is a history event and a write of the run's visibility row, the largest
+// share of the embedded server's database work (cmd/lumo-bench, BENCHMARKS.md). Since
+// changeCurrentNodeWhereItWaits the attribute is not rewritten with the value it has
+// (the start node, set when the run started) nor for tag and branch, which only read and
+// write Lumo's database in local activities and move on within the same workflow task:
+// nobody could see the run at them. Every step that calls LINE or another service, or
+// waits for a timer or an answer, still shows.
 func (j *journey) enter(ctx workflow.Context, id, kind string) {
 	j.node, j.kind = id, kind
+	if j.has(ctx, changeCurrentNodeWhereItWaits) {
+		if kind == definition.KindTag || kind == definition.KindBranch || id == j.shownNode {
+			return
+		}
+	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, AttrCurrentNode.ValueSet(id)); err != nil {
 		workflow.GetLogger(ctx).Warn("upsert current node", "node", id, "error", err)
+		return
 	}
+	j.shownNode = id
 }
 
 // follow is the outcome of taking the outlet named name of node.

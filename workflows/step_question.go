@@ -23,7 +23,7 @@ func questionStep(ctx workflow.Context, j *journey, node definition.Node) stepOu
 		j.markWaiting(ctx, node, started, "answer to "+q.ID)
 		j.updateExecution(ctx, statusRunning, q.ID, "")
 	}
-	waitFirst := workflow.GetVersion(ctx, changeWaitBeforeAsking, workflow.DefaultVersion, 1) >= 1
+	waitFirst := j.has(ctx, changeWaitBeforeAsking)
 	if waitFirst {
 		awaitAnswer()
 	}

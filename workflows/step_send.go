@@ -41,7 +41,7 @@ func (j *journey) sendMessages(ctx workflow.Context, nodeID string, messages []d
 	if token := j.takeFreshReplyToken(ctx); token != "" {
 		reply := activities.ReplyInput{Recipient: j.in.Friend, ReplyToken: token, Messages: rendered}
 		var err error
-		if workflow.GetVersion(ctx, changeReplyAsActivity, workflow.DefaultVersion, 1) >= 1 {
+		if j.has(ctx, changeReplyAsActivity) {
 			err = workflow.ExecuteActivity(replyOptions(ctx), activities.LineReplyName, reply).Get(ctx, &result)
 		} else {
 			err = workflow.ExecuteLocalActivity(lineOptions(ctx), activities.LineReplyName, reply).Get(ctx, &result)
@@ -57,7 +57,7 @@ func (j *journey) sendMessages(ctx workflow.Context, nodeID string, messages []d
 			// The reply kept failing (LINE down, the worker gone) until the token's minute
 			// was up. No attempt found the token used, so none got through: push, keyed,
 			// rather than fail the run. Before this change such a run failed.
-			if workflow.GetVersion(ctx, changeReplyFailurePushes, workflow.DefaultVersion, 1) < 1 {
+			if !j.has(ctx, changeReplyFailurePushes) {
 				return failedOutcome(err)
 			}
 		case replyAttempt(err) > 1:
