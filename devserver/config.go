@@ -40,7 +40,7 @@ func serverOptions(
 	front endpoint,
 	frontHTTP endpoint,
 	internal map[primitives.ServiceName]endpoint,
-	sql *config.SQL,
+	db stores,
 	logger serverLogger,
 	dynamic map[string]any,
 ) []temporal.ServerOption {
@@ -56,15 +56,18 @@ func serverOptions(
 		hosts[svc] = static.SingleLocalHost(ep.dial)
 	}
 
-	const store = "sqlite"
+	const store, visibilityStore = "sqlite", "sqlite-visibility"
 	cfg := &config.Config{
 		Persistence: config.Persistence{
 			DefaultStore:    store,
-			VisibilityStore: store,
+			VisibilityStore: visibilityStore,
 			// SQLite serves one connection at a time, so more shards would only
 			// queue on it. The count is fixed when a database is first used.
 			NumHistoryShards: 1,
-			DataStores:       map[string]config.DataStore{store: {SQL: sql}},
+			DataStores: map[string]config.DataStore{
+				store:           {SQL: db.main},
+				visibilityStore: {SQL: db.visibility},
+			},
 		},
 		ClusterMetadata: &cluster.Config{
 			FailoverVersionIncrement: 10,

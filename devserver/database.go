@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.temporal.io/server/common/config"
@@ -25,47 +26,113 @@ const (
 	retention = 7 * 24 * time.Hour
 )
 
-// prepareDatabase returns the SQLite store for opts, with its schema in place
+// stores are the SQLite databases the server persists to: main holds the histories,
+// the workflows' state, the task queues and the namespaces; visibility holds the run
+// lists the Web UI and ListWorkflowExecutions read.
+//
+// They are two files (two memory databases without a file), not one, because SQLite
+// writes one transaction at a time per database and Temporal's plugin gives each
+// database a single connection: visibility's writes (a run's start, every search
+// attribute update, its close) are as many as all the rest and would make each
+// workflow start, signal and task wait behind them. A data directory made before the
+// split keeps its one file.
+type stores struct {
+	main, visibility *config.SQL
+	// files are the database files, to checkpoint at stop (none in memory).
+	files []string
+}
+
+// prepareDatabase returns the SQLite stores for opts, with their schema in place
 // and opts.Namespace registered with opts.SearchAttributes if it was missing.
 // It runs before the server starts: the server needs the namespace to exist and
 // offers no other way to create a namespace without a running frontend.
-func prepareDatabase(opts Options) (*config.SQL, error) {
-	sql := &config.SQL{PluginName: sqliteplugin.PluginName}
+func prepareDatabase(opts Options) (stores, error) {
 	if opts.DatabaseFile == "" {
 		// The SQLite plugin creates the schema itself when it opens an in-memory
 		// database. Shared-cache memory databases are shared by name within the
-		// process, so every server gets a name of its own.
-		sql.DatabaseName = fmt.Sprintf("lumo-devserver-%016x", rand.Uint64())
-		sql.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
-	} else {
-		path, err := filepath.Abs(opts.DatabaseFile)
-		if err != nil {
-			return nil, fmt.Errorf("database file %q: %w", opts.DatabaseFile, err)
-		}
-		sql.DatabaseName = path
-		// rwc creates the file if missing. WAL with synchronous=NORMAL (the app's own
-		// SQLite runs so too) commits without an fsync: the default rollback journal
-		// fsyncs several times a commit, and the server, which persists through one
-		// connection, waited on the disk for most of its time (on a 2-core VM, 33
-		// workflow starts a second against 161 with WAL; cmd/lumo-bench). A process
-		// crash loses nothing; a power cut may lose the last transactions.
-		sql.ConnectAttributes = map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "normal"}
-		if err := setupSchemaIfNew(sql, path); err != nil {
-			return nil, err
+		// process, so every server gets names of its own.
+		name := fmt.Sprintf("lumo-devserver-%016x", rand.Uint64())
+		st := stores{main: memoryDatabase(name), visibility: memoryDatabase(name + "-visibility")}
+		return st, createNamespace(st.main, opts)
+	}
+	path, err := filepath.Abs(opts.DatabaseFile)
+	if err != nil {
+		return stores{}, fmt.Errorf("database file %q: %w", opts.DatabaseFile, err)
+	}
+	visibilityPath := visibilityFile(path)
+	st := stores{main: fileDatabase(path), visibility: fileDatabase(visibilityPath), files: []string{path, visibilityPath}}
+	switch mainExists, visibilityExists := exists(path), exists(visibilityPath); {
+	case mainExists && !visibilityExists:
+		// Made before the split: the visibility tables are in the main file.
+		st.visibility, st.files = st.main, []string{path}
+	case !mainExists && visibilityExists:
+		// Runs of a database that is gone: nothing to list.
+		if err := removeDatabase(visibilityPath); err != nil {
+			return stores{}, err
 		}
 	}
+	if err := setupSchemaIfNew(st.main, path); err != nil {
+		return stores{}, err
+	}
+	if st.visibility != st.main {
+		if err := setupSchemaIfNew(st.visibility, visibilityPath); err != nil {
+			return stores{}, err
+		}
+	}
+	return st, createNamespace(st.main, opts)
+}
 
+func memoryDatabase(name string) *config.SQL {
+	return &config.SQL{PluginName: sqliteplugin.PluginName, DatabaseName: name,
+		ConnectAttributes: map[string]string{"mode": "memory", "cache": "shared"}}
+}
+
+// fileDatabase is the SQLite file at path. rwc creates the file if missing. WAL with
+// synchronous=NORMAL (the app's own SQLite runs so too) commits without an fsync: the
+// default rollback journal fsyncs several times a commit, and the server, which
+// persists through one connection a file, waited on the disk for most of its time (on
+// a 2-core VM, 33 workflow starts a second against 161 with WAL; cmd/lumo-bench). A
+// process crash loses nothing; a power cut may lose the last transactions.
+func fileDatabase(path string) *config.SQL {
+	return &config.SQL{PluginName: sqliteplugin.PluginName, DatabaseName: path,
+		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "normal"}}
+}
+
+// visibilityFile is where the visibility database of the main file at path lives:
+// temporal.db's is temporal-visibility.db.
+func visibilityFile(path string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-visibility" + ext
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// removeDatabase removes the SQLite file at path with its write-ahead log and index.
+func removeDatabase(path string) error {
+	for _, file := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove stale %s: %w", file, err)
+		}
+	}
+	return nil
+}
+
+// createNamespace registers opts.Namespace in the main database if it is missing.
+func createNamespace(main *config.SQL, opts Options) error {
 	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, opts.SearchAttributes)
 	if err != nil {
-		return nil, fmt.Errorf("namespace %q: %w", opts.Namespace, err)
+		return fmt.Errorf("namespace %q: %w", opts.Namespace, err)
 	}
 	ns.Detail.Config.Retention = durationpb.New(retention)
 	// A no-op when the namespace exists; search attributes added since are
 	// registered through the running server (see ensureSearchAttributes).
-	if err := sqliteschema.CreateNamespaces(sql, ns); err != nil {
-		return nil, fmt.Errorf("create namespace %q: %w", opts.Namespace, err)
+	if err := sqliteschema.CreateNamespaces(main, ns); err != nil {
+		return fmt.Errorf("create namespace %q: %w", opts.Namespace, err)
 	}
-	return sql, nil
+	return nil
 }
 
 // setupSchemaIfNew creates Temporal's tables when the database file does not

@@ -50,8 +50,8 @@ type Server struct {
 	ui       *uiserver.Server
 	uiDone   <-chan struct{} // closed when the UI's Start has returned
 
-	// databaseFile is the SQLite file the server persists to ("" in memory).
-	databaseFile string
+	// databaseFiles are the SQLite files the server persists to (none in memory).
+	databaseFiles []string
 
 	stopOnce sync.Once
 	stopErr  error
@@ -101,7 +101,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 
-	sql, err := prepareDatabase(opts)
+	db, err := prepareDatabase(opts)
 	if err != nil {
 		return nil, fmt.Errorf("devserver: %w", err)
 	}
@@ -113,14 +113,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("devserver: frontend HTTP: %w", err)
 	}
-	ts, err := startTemporal(serverOptions(front, frontHTTP, internal, sql, logger, opts.DynamicConfig))
+	ts, err := startTemporal(serverOptions(front, frontHTTP, internal, db, logger, opts.DynamicConfig))
 	if err != nil {
 		return nil, fmt.Errorf("devserver: start Temporal: %w", err)
 	}
-	s := &Server{frontend: front, namespace: opts.Namespace, temporal: ts, logger: logger}
-	if opts.DatabaseFile != "" {
-		s.databaseFile = sql.DatabaseName
-	}
+	s := &Server{frontend: front, namespace: opts.Namespace, temporal: ts, logger: logger, databaseFiles: db.files}
 
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -198,8 +195,8 @@ func (s *Server) Stop() error {
 			s.stopErr = fmt.Errorf("devserver: stop Temporal: %w", err)
 		}
 		s.logger.silence()
-		if s.databaseFile != "" {
-			if err := checkpoint(s.databaseFile); err != nil {
+		for _, file := range s.databaseFiles {
+			if err := checkpoint(file); err != nil {
 				s.stopErr = errors.Join(s.stopErr, fmt.Errorf("devserver: %w", err))
 			}
 		}

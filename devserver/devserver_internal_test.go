@@ -34,13 +34,13 @@ func TestStartTemporal_PortTakenMeanwhileReturnsError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	sql, err := prepareDatabase(Options{Namespace: "port-taken"})
+	db, err := prepareDatabase(Options{Namespace: "port-taken"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	logger := newServerLogger(slog.New(slog.NewTextHandler(io.Discard, nil)), slog.LevelError)
 
-	ts, err := startTemporal(serverOptions(front, frontHTTP, internal, sql, logger, nil))
+	ts, err := startTemporal(serverOptions(front, frontHTTP, internal, db, logger, nil))
 	if err == nil {
 		_ = ts.Stop()
 		t.Fatal("server started with the history port taken")

@@ -14,6 +14,7 @@ import (
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -114,6 +115,27 @@ func TestStart_RestartKeepsWorkflowHistory(t *testing.T) {
 		}
 		if last != enums.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED {
 			t.Errorf("last of %d events is %v, want workflow execution completed", events, last)
+		}
+	})
+
+	t.Run("lists the completed workflow from its own visibility file", func(t *testing.T) {
+		if _, err := os.Stat(filepath.Join(dir, "temporal-visibility.db")); err != nil {
+			t.Fatalf("visibility file: %v", err)
+		}
+		// Visibility is written after the run, by the server's queue: give it a moment.
+		listed := 0
+		for deadline := time.Now().Add(10 * time.Second); listed != 1 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+				Namespace: second.Namespace(),
+				Query:     "WorkflowId = 'greet-before-restart'",
+			})
+			if err != nil {
+				t.Fatalf("ListWorkflow: %v", err)
+			}
+			listed = len(resp.GetExecutions())
+		}
+		if listed != 1 {
+			t.Errorf("listed %d runs of greet-before-restart, want 1", listed)
 		}
 	})
 

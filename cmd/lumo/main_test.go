@@ -166,7 +166,7 @@ func TestDev_StopsCleanlyOnSIGTERM(t *testing.T) {
 			t.Errorf("stdout does not show %q:\n%s", want, stdout.String())
 		}
 	}
-	for _, leftover := range []string{"lumo.db-wal", "temporal.db-wal"} {
+	for _, leftover := range []string{"lumo.db-wal", "temporal.db-wal", "temporal-visibility.db-wal"} {
 		if info, err := os.Stat(filepath.Join(dataDir, leftover)); err == nil && info.Size() > 0 {
 			t.Errorf("%s left with %d bytes: a database was not closed", leftover, info.Size())
 		}
