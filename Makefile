@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more.
-.PHONY: dev test build vet clean-data
+.PHONY: dev test bench build vet clean-data
 
 # Run the product: embedded Temporal + Web UI, worker and API in one process.
 dev:
@@ -8,6 +8,12 @@ dev:
 # Run every test (what CI runs). Fuzz longer with: make test FUZZTIME=2m
 test:
 	bash scripts/test
+
+# Measure journey latency, ingest and memory on this machine and rewrite BENCHMARKS.md
+# (under 10 minutes on 2 cores; not part of `make test`). One scenario, smaller:
+# go run ./cmd/lumo-bench -only P1 -rounds 20
+bench:
+	go run ./cmd/lumo-bench
 
 build:
 	go build -o bin/lumo ./cmd/lumo
