@@ -3,14 +3,10 @@ package e2e_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,65 +17,25 @@ import (
 // channelSecret is the world's LINE account's channel secret (see newWorld).
 var channelSecret = strings.Repeat("1", 32)
 
-// eventSeq makes webhook event IDs and timestamps unique and increasing.
-var eventSeq atomic.Int64
-
-// lineEvent builds a webhook event as LINE documents it: type, a user source, a
-// webhookEventId, a timestamp, the delivery context, and the fields of its kind.
-func lineEvent(typ, userID string, fields map[string]any) map[string]any {
-	n := eventSeq.Add(1)
-	e := map[string]any{
-		"type":            typ,
-		"mode":            "active",
-		"timestamp":       time.Now().UnixMilli() + n,
-		"source":          map[string]any{"type": "user", "userId": userID},
-		"webhookEventId":  fmt.Sprintf("01JE2E%020d", n),
-		"deliveryContext": map[string]any{"isRedelivery": false},
-	}
-	for k, v := range fields {
-		e[k] = v
-	}
-	return e
-}
-
 func (w *world) followEvent(userID string) map[string]any {
-	return lineEvent("follow", userID, map[string]any{
-		"replyToken": w.channel.IssueReplyToken(userID, time.Minute),
-		"follow":     map[string]any{"isUnblocked": false},
-	})
+	return linefake.FollowEvent(userID, w.channel.IssueReplyToken(userID, time.Minute))
 }
 
 func (w *world) textEvent(userID, text string) map[string]any {
-	return lineEvent("message", userID, map[string]any{
-		"replyToken": w.channel.IssueReplyToken(userID, time.Minute),
-		"message":    map[string]any{"id": fmt.Sprint(eventSeq.Add(1)), "type": "text", "quoteToken": "q", "text": text},
-	})
+	return linefake.TextEvent(userID, w.channel.IssueReplyToken(userID, time.Minute), text)
 }
 
 func (w *world) postbackEvent(userID, data string) map[string]any {
-	return lineEvent("postback", userID, map[string]any{
-		"replyToken": w.channel.IssueReplyToken(userID, time.Minute),
-		"postback":   map[string]any{"data": data},
-	})
-}
-
-// webhookBody is a callback request carrying events.
-func webhookBody(events ...map[string]any) []byte {
-	raw, _ := json.Marshal(map[string]any{"destination": "U0000000000000000000000000000000f", "events": events})
-	return raw
+	return linefake.PostbackEvent(userID, w.channel.IssueReplyToken(userID, time.Minute), data)
 }
 
 // postWebhook delivers a body to the account's webhook, signed with secret.
 func (w *world) postWebhook(body []byte, secret string) response {
 	w.t.Helper()
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	req, err := http.NewRequest(http.MethodPost, w.api.URL+"/webhooks/line/"+w.account, bytes.NewReader(body))
+	req, err := linefake.WebhookRequest(context.Background(), w.api.URL+"/webhooks/line/"+w.account, secret, body)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-line-signature", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		w.t.Fatal(err)
@@ -93,7 +49,7 @@ func (w *world) postWebhook(body []byte, secret string) response {
 // deliver posts events, signed right, and expects 200.
 func (w *world) deliver(events ...map[string]any) {
 	w.t.Helper()
-	if res := w.postWebhook(webhookBody(events...), channelSecret); res.status != http.StatusOK {
+	if res := w.postWebhook(linefake.CallbackBody(events...), channelSecret); res.status != http.StatusOK {
 		w.t.Fatalf("webhook answered %d: %v", res.status, res.body)
 	}
 }
@@ -175,9 +131,9 @@ func TestWebhook_KeywordsPostbacksAndVideosFireTheirWorkflows(t *testing.T) {
 	w.deliver(w.textEvent(user, "Any COUPON today?"))      // keyword
 	w.deliver(w.postbackEvent(user, "action=sell&item=1")) // other prefix
 	w.deliver(w.postbackEvent(user, "action=buy&item=7"))
-	w.deliver(lineEvent("videoPlayComplete", user, map[string]any{
+	w.deliver(linefake.Event("videoPlayComplete", user, map[string]any{
 		"replyToken": w.channel.IssueReplyToken(user, time.Minute), "videoPlayComplete": map[string]any{"trackingId": "other"}}))
-	w.deliver(lineEvent("videoPlayComplete", user, map[string]any{
+	w.deliver(linefake.Event("videoPlayComplete", user, map[string]any{
 		"replyToken": w.channel.IssueReplyToken(user, time.Minute), "videoPlayComplete": map[string]any{"trackingId": "promo"}}))
 
 	for _, id := range []string{coupon, buy, video} {
@@ -239,7 +195,7 @@ func TestWebhook_ARedeliveredEventStartsNothingTwice(t *testing.T) {
 	welcome := w.activeWorkflow(welcomeDoc)
 	user := w.lineFriend("Aiko")
 	follow := w.followEvent(user)
-	body := webhookBody(follow)
+	body := linefake.CallbackBody(follow)
 
 	w.deliver(follow)
 	w.waitForExecutions(welcome, 1, "completed", 30*time.Second)
@@ -262,7 +218,7 @@ func TestWebhook_RefusesBadSignaturesAndAcceptsEmptyChecks(t *testing.T) {
 	w := newWorld(t)
 	w.activeWorkflow(welcomeDoc)
 	user := w.lineFriend("Aiko")
-	body := webhookBody(w.followEvent(user))
+	body := linefake.CallbackBody(w.followEvent(user))
 
 	cases := []struct {
 		name   string
@@ -279,7 +235,7 @@ func TestWebhook_RefusesBadSignaturesAndAcceptsEmptyChecks(t *testing.T) {
 			return response{status: res.StatusCode}
 		}, http.StatusUnauthorized},
 		{"signed, then changed", func() response {
-			return w.postWebhook(bytes.Replace(webhookBody(w.followEvent(user)), []byte(`"follow"`), []byte(`"unfollow"`), 1), "")
+			return w.postWebhook(bytes.Replace(linefake.CallbackBody(w.followEvent(user)), []byte(`"follow"`), []byte(`"unfollow"`), 1), "")
 		}, http.StatusUnauthorized},
 		{"unknown account", func() response {
 			res, err := http.Post(w.api.URL+"/webhooks/line/01a20000-0000-7000-8000-00000000000f", "application/json", bytes.NewReader(body))
@@ -289,7 +245,7 @@ func TestWebhook_RefusesBadSignaturesAndAcceptsEmptyChecks(t *testing.T) {
 			res.Body.Close()
 			return response{status: res.StatusCode}
 		}, http.StatusNotFound},
-		{"empty events (LINE's verify)", func() response { return w.postWebhook(webhookBody(), channelSecret) }, http.StatusOK},
+		{"empty events (LINE's verify)", func() response { return w.postWebhook(linefake.CallbackBody(), channelSecret) }, http.StatusOK},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -355,7 +311,7 @@ func TestWebhook_BlockingEjectsAndIncomingMessagesExit(t *testing.T) {
 	w.deliver(w.textEvent(chatty, "Tea"))
 	// Quiet blocks the account: every run of theirs is ejected, and the blocked
 	// trigger runs.
-	w.deliver(lineEvent("unfollow", quiet, nil))
+	w.deliver(linefake.Event("unfollow", quiet, nil))
 
 	w.waitFor("the runs to end", 30*time.Second, func() bool {
 		var n int64

@@ -15,6 +15,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/lumoworkflows/lumo/internal/linefake"
 	"github.com/lumoworkflows/lumo/workflows"
 )
 
@@ -79,7 +80,7 @@ func TestAPIKilled_WhileWebhooksArriveEveryFollowIsWelcomedOnce(t *testing.T) {
 			if i > 0 && i%killEvery == 0 && i/killEvery <= kills {
 				killDue <- struct{}{}
 			}
-			requests.Go(func() { d.status, d.err = w.postWebhook(webhookBody(d.events...)) })
+			requests.Go(func() { d.status, d.err = w.postWebhook(linefake.CallbackBody(d.events...)) })
 			time.Sleep(sendEvery)
 		}
 		requests.Wait()
@@ -195,7 +196,7 @@ func (w *world) redeliver(d *delivery) {
 		again["deliveryContext"] = map[string]any{"isRedelivery": true}
 		events[i] = again
 	}
-	body := webhookBody(events...)
+	body := linefake.CallbackBody(events...)
 	var (
 		status int
 		err    error

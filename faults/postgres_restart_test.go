@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lumoworkflows/lumo/internal/linefake"
 	"github.com/lumoworkflows/lumo/internal/testenv"
 )
 
@@ -78,7 +79,7 @@ func TestPostgresRestart_ParkedAndInFlightRunsComplete(t *testing.T) {
 	for _, r := range parked {
 		if r.byWebhook {
 			d := &delivery{events: []map[string]any{w.textEvent(r.lineUserID, r.drink)}}
-			d.status, d.err = w.postWebhook(webhookBody(d.events...))
+			d.status, d.err = w.postWebhook(linefake.CallbackBody(d.events...))
 			statuses[fmt.Sprint(d.status)]++
 			outage = append(outage, d)
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lumoworkflows/lumo/internal/linefake"
 )
 
 // surveyDoc is API.md's example journey: send → question → branch → tag → send.
@@ -75,7 +77,7 @@ func (w *world) enroll(survey string, r *rider) error {
 // answer has the rider answer the question, in LINE or through the API.
 func (w *world) answer(r *rider) error {
 	if r.byWebhook {
-		status, err := w.postWebhook(webhookBody(w.textEvent(r.lineUserID, r.drink)))
+		status, err := w.postWebhook(linefake.CallbackBody(w.textEvent(r.lineUserID, r.drink)))
 		if err == nil && status != http.StatusOK {
 			err = fmt.Errorf("status %d", status)
 		}

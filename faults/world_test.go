@@ -3,8 +3,6 @@ package faults_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -14,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,8 +49,7 @@ type world struct {
 	http     *http.Client
 
 	key, workspace, account string
-	workflows               int          // created so far, to keep names unique
-	events                  atomic.Int64 // webhook events made so far, for unique IDs
+	workflows               int // created so far, to keep names unique
 }
 
 // setting changes one of the world's settings (an environment variable).
@@ -262,53 +258,21 @@ func (w *world) lineFriend(name string) string {
 	return w.channel.AddFriend(linefake.Profile{DisplayName: name}).UserID
 }
 
-// lineEvent builds a webhook event as LINE documents it, with an ID and a timestamp of
-// its own, and a fresh reply token.
-func (w *world) lineEvent(typ, userID string, fields map[string]any) map[string]any {
-	n := w.events.Add(1)
-	e := map[string]any{
-		"type":            typ,
-		"mode":            "active",
-		"timestamp":       time.Now().UnixMilli(),
-		"source":          map[string]any{"type": "user", "userId": userID},
-		"webhookEventId":  fmt.Sprintf("01FAULTS%018d", n),
-		"deliveryContext": map[string]any{"isRedelivery": false},
-		"replyToken":      w.channel.IssueReplyToken(userID, time.Minute),
-	}
-	for k, v := range fields {
-		e[k] = v
-	}
-	return e
-}
-
 func (w *world) followEvent(userID string) map[string]any {
-	return w.lineEvent("follow", userID, map[string]any{"follow": map[string]any{"isUnblocked": false}})
+	return linefake.FollowEvent(userID, w.channel.IssueReplyToken(userID, time.Minute))
 }
 
 func (w *world) textEvent(userID, text string) map[string]any {
-	id := fmt.Sprint(500000 + w.events.Add(1))
-	return w.lineEvent("message", userID, map[string]any{
-		"message": map[string]any{"id": id, "type": "text", "quoteToken": "q" + id, "text": text},
-	})
-}
-
-// webhookBody is a callback request carrying events.
-func webhookBody(events ...map[string]any) []byte {
-	raw, _ := json.Marshal(map[string]any{"destination": "U0000000000000000000000000000000f", "events": events})
-	return raw
+	return linefake.TextEvent(userID, w.channel.IssueReplyToken(userID, time.Minute), text)
 }
 
 // postWebhook delivers a body to the account's webhook, signed as LINE signs it, and
 // returns the status; an error means no answer came (refused, reset, timed out).
 func (w *world) postWebhook(body []byte) (int, error) {
-	mac := hmac.New(sha256.New, []byte(channelSecret))
-	mac.Write(body)
-	req, err := http.NewRequest(http.MethodPost, w.apiURL+"/webhooks/line/"+w.account, bytes.NewReader(body))
+	req, err := linefake.WebhookRequest(context.Background(), w.apiURL+"/webhooks/line/"+w.account, channelSecret, body)
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-line-signature", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 	res, err := w.http.Do(req)
 	if err != nil {
 		return 0, err

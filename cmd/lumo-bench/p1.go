@@ -170,7 +170,7 @@ func (e *env) p1Round(ctx context.Context, lumo bool, i int) (run journeyRun, er
 	cpu := cpuTime()
 	run = journeyRun{user: user, eventID: event["webhookEventId"].(string), sent: time.Now()}
 	defer func() { run.cpu = cpuTime() - cpu }()
-	status, ack, err := e.postSigned(ctx, url, webhookBody(event))
+	status, ack, err := e.postSigned(ctx, url, linefake.CallbackBody(event))
 	if err != nil || status != 200 {
 		return run, fmt.Errorf("P1 %s round %d: webhook answered %d: %v", side, i, status, err)
 	}

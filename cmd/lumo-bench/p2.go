@@ -225,7 +225,7 @@ func (e *env) ingest(ctx context.Context, rate int, window, grace time.Duration)
 		inFlight <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-inFlight }()
-			status, took, err := e.postSigned(ctx, e.lumoWebhookURL(), webhookBody(e.followEvent(user)))
+			status, took, err := e.postSigned(ctx, e.lumoWebhookURL(), linefake.CallbackBody(e.followEvent(user)))
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil || status != http.StatusOK {

@@ -3,72 +3,33 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"sync/atomic"
 	"time"
+
+	"github.com/lumoworkflows/lumo/internal/linefake"
 )
-
-// eventSeq makes webhook event IDs unique within the run.
-var eventSeq atomic.Int64
-
-// lineEvent is a webhook event as LINE documents it: type, a user source, a
-// webhookEventId, a timestamp, the delivery context, and the fields of its kind.
-func lineEvent(typ, userID string, fields map[string]any) map[string]any {
-	n := eventSeq.Add(1)
-	e := map[string]any{
-		"type":            typ,
-		"mode":            "active",
-		"timestamp":       time.Now().UnixMilli(),
-		"source":          map[string]any{"type": "user", "userId": userID},
-		"webhookEventId":  fmt.Sprintf("01BENCH%019d", n),
-		"deliveryContext": map[string]any{"isRedelivery": false},
-	}
-	for k, v := range fields {
-		e[k] = v
-	}
-	return e
-}
 
 // followEvent is a friend adding the account, with the reply token LINE would issue.
 func (e *env) followEvent(userID string) map[string]any {
-	return lineEvent("follow", userID, map[string]any{
-		"replyToken": e.channel.IssueReplyToken(userID, time.Minute),
-		"follow":     map[string]any{"isUnblocked": false},
-	})
+	return linefake.FollowEvent(userID, e.channel.IssueReplyToken(userID, time.Minute))
 }
 
 // textEvent is a friend's text message, with its reply token.
 func (e *env) textEvent(userID, text string) map[string]any {
-	return lineEvent("message", userID, map[string]any{
-		"replyToken": e.channel.IssueReplyToken(userID, time.Minute),
-		"message":    map[string]any{"id": fmt.Sprint(eventSeq.Add(1)), "type": "text", "quoteToken": "q", "text": text},
-	})
-}
-
-// webhookBody is a callback request carrying events.
-func webhookBody(events ...map[string]any) []byte {
-	raw, _ := json.Marshal(map[string]any{"destination": "U0000000000000000000000000000000f", "events": events})
-	return raw
+	return linefake.TextEvent(userID, e.channel.IssueReplyToken(userID, time.Minute), text)
 }
 
 // postSigned delivers a callback body to url signed as LINE signs it (base64 of the
 // HMAC-SHA256 of the body under the channel secret, in x-line-signature) and returns
 // the status and how long the answer took.
 func (e *env) postSigned(ctx context.Context, url string, body []byte) (int, time.Duration, error) {
-	mac := hmac.New(sha256.New, []byte(channelSecret))
-	mac.Write(body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	req, err := linefake.WebhookRequest(ctx, url, channelSecret, body)
 	if err != nil {
 		return 0, 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-line-signature", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 	started := time.Now()
 	res, err := e.http.Do(req)
 	if err != nil {
@@ -84,7 +45,7 @@ func (e *env) lumoWebhookURL() string { return e.api.URL + "/webhooks/line/" + e
 
 // deliver posts events to Lumo's webhook and fails unless it answers 200.
 func (e *env) deliver(ctx context.Context, events ...map[string]any) (time.Duration, error) {
-	status, took, err := e.postSigned(ctx, e.lumoWebhookURL(), webhookBody(events...))
+	status, took, err := e.postSigned(ctx, e.lumoWebhookURL(), linefake.CallbackBody(events...))
 	if err == nil && status != http.StatusOK {
 		err = fmt.Errorf("webhook answered %d", status)
 	}
