@@ -132,6 +132,8 @@ func toAPIError(err error, c echo.Context) *Error {
 		return notFound("not found")
 	case errors.Is(err, models.ErrUnavailable):
 		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: err.Error(), Cause: err}
+	case models.DatabaseUnreachable(err):
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: "the database cannot be reached right now; try again shortly", Cause: err}
 	case errors.Is(err, models.ErrBadCursor):
 		return validationFailed(map[string]string{"cursor": cursorProblem})
 	case errors.Is(err, models.ErrBadLimit):

@@ -1,10 +1,14 @@
 package api_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/labstack/echo/v4"
 
 	"github.com/lumoworkflows/lumo/internal/testenv"
@@ -56,3 +60,23 @@ func TestErrors_InternalErrorsAreLoggedNotSent(t *testing.T) {
 type net500 struct{}
 
 func (*net500) Error() string { return "dial tcp 10.0.0.1:5432: connection refused" }
+
+// A database that cannot be reached is the server's trouble, but a passing one: 503, so
+// that clients (and LINE, redelivering webhooks) try again, without the detail.
+func TestErrors_UnreachableDatabaseIs503(t *testing.T) {
+	a := newTestAPI(t, testenv.SQLite(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, refused := pgconn.Connect(ctx, "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable&connect_timeout=2")
+	if refused == nil {
+		t.Fatal("connected to port 1")
+	}
+	a.echo.GET("/test/database-down", func(echo.Context) error {
+		return fmt.Errorf("list friends: %w", refused)
+	})
+	res := a.do(http.MethodGet, "/test/database-down", "", "")
+	got := res.wantError(t, http.StatusServiceUnavailable, "unavailable")
+	if !strings.Contains(got.Message, "database") || strings.Contains(string(res.body), "127.0.0.1:1") {
+		t.Errorf("message %q: want it to name the database and not leak the address (%s)", got.Message, res.body)
+	}
+}
