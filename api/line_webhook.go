@@ -32,7 +32,7 @@ func (s *server) lineWebhook(c echo.Context) error {
 	if err != nil {
 		return err // too large (413) or the connection failed
 	}
-	credentials, err := s.store.LineAccountCredentials(ctx, account.WorkspaceID, account.ID)
+	credentials, err := s.store.OpenLineCredentials(account)
 	if err != nil {
 		return err
 	}

@@ -160,10 +160,16 @@ func (s *Store) LineAccountCredentials(ctx context.Context, workspaceID, id stri
 	if err != nil {
 		return LineCredentials{}, err
 	}
+	return s.OpenLineCredentials(account)
+}
+
+// OpenLineCredentials unseals the credentials of an account already read, such as
+// LineAccountByID's: no second read of the row.
+func (s *Store) OpenLineCredentials(account LineAccount) (LineCredentials, error) {
 	secret, errSecret := s.box.Open(account.ChannelSecretSealed, secretPlace(account.ID, "channel_secret"))
 	token, errToken := s.box.Open(account.ChannelAccessTokenSealed, secretPlace(account.ID, "channel_access_token"))
 	if err := errors.Join(errSecret, errToken); err != nil {
-		return LineCredentials{}, fmt.Errorf("open credentials of line account %s: %w", id, err)
+		return LineCredentials{}, fmt.Errorf("open credentials of line account %s: %w", account.ID, err)
 	}
 	return LineCredentials{ChannelSecret: secret, ChannelAccessToken: token}, nil
 }
