@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/converter"
 
+	"github.com/lumoworkflows/lumo/internal/testenv"
 	"github.com/lumoworkflows/lumo/models"
 	"github.com/lumoworkflows/lumo/workflows"
 )
@@ -26,7 +27,7 @@ const varsDoc = `{
 
 func TestEnroll_OneRunPerFriendAndWorkflowAtATime(t *testing.T) {
 	w := newWorld(t)
-	survey := w.activeWorkflow(surveyDoc)
+	survey := w.activeWorkflow(testenv.SurveyDefinition)
 	coupon := w.activeWorkflow(varsDoc)
 	friendID, lineUserID := w.friend("Mina")
 
@@ -65,7 +66,7 @@ func TestEnroll_OneRunPerFriendAndWorkflowAtATime(t *testing.T) {
 func TestEnroll_RefusesWhatCannotRun(t *testing.T) {
 	w := newWorld(t)
 	coupon := w.activeWorkflow(varsDoc)
-	paused := w.activeWorkflow(surveyDoc)
+	paused := w.activeWorkflow(testenv.SurveyDefinition)
 	w.must(http.StatusOK, http.MethodPost, "/v1/workflows/"+paused+"/pause", nil)
 	friendID, _ := w.friend("Mina")
 	blockedID, blockedUser := w.friend("Gone")
@@ -111,7 +112,7 @@ func TestEnroll_RefusesWhatCannotRun(t *testing.T) {
 
 func TestExecution_StopEjectsOneFriend(t *testing.T) {
 	w := newWorld(t)
-	survey := w.activeWorkflow(surveyDoc)
+	survey := w.activeWorkflow(testenv.SurveyDefinition)
 	mina, _ := w.friend("Mina")
 	ken, _ := w.friend("Ken")
 	stopped, going := w.enroll(survey, mina), w.enroll(survey, ken)
@@ -182,7 +183,7 @@ func TestStartWorkflow_EnrollsInTheOtherWorkflowOrTakesFailed(t *testing.T) {
 
 func TestJourney_VisibleInTemporal(t *testing.T) {
 	w := newWorld(t)
-	survey := w.activeWorkflow(surveyDoc)
+	survey := w.activeWorkflow(testenv.SurveyDefinition)
 	friendID, lineUserID := w.friend("Mina")
 	id := w.enroll(survey, friendID)
 	w.waitForWaiting([]string{id}, "ask", 30*time.Second)

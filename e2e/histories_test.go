@@ -10,6 +10,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/lumoworkflows/lumo/internal/testenv"
 	"github.com/lumoworkflows/lumo/models"
 	"github.com/lumoworkflows/lumo/workflows"
 )
@@ -22,11 +23,11 @@ var recordedJourneys = []struct {
 	doc   string
 	drive func(w *world, executionID string)
 }{
-	{"survey_answered", surveyDoc, func(w *world, id string) {
+	{"survey_answered", testenv.SurveyDefinition, func(w *world, id string) {
 		w.waitForWaiting([]string{id}, "ask", 30*time.Second)
 		w.replyToEngine(id, "Coffee")
 	}},
-	{"survey_invalid_answer", surveyDoc, func(w *world, id string) {
+	{"survey_invalid_answer", testenv.SurveyDefinition, func(w *world, id string) {
 		w.waitForWaiting([]string{id}, "ask", 30*time.Second)
 		w.replyToEngine(id, "Milk")
 	}},
@@ -39,7 +40,7 @@ var recordedJourneys = []struct {
 			w.t.Fatal(err)
 		}
 	}},
-	{"survey_ejected", surveyDoc, func(w *world, id string) {
+	{"survey_ejected", testenv.SurveyDefinition, func(w *world, id string) {
 		w.waitForWaiting([]string{id}, "ask", 30*time.Second)
 		if _, err := w.engine.Eject(context.Background(), w.workspace, id); err != nil {
 			w.t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lumoworkflows/lumo/internal/linefake"
+	"github.com/lumoworkflows/lumo/internal/testenv"
 	"github.com/lumoworkflows/lumo/models"
 )
 
@@ -22,7 +23,7 @@ type participant struct {
 // received, the traces and the workflow's statistics.
 func runSurveyForFifty(t *testing.T, w *world) {
 	const friends = 50
-	workflowID := w.activeWorkflow(surveyDoc)
+	workflowID := w.activeWorkflow(testenv.SurveyDefinition)
 	people := make([]*participant, friends)
 	for i := range people {
 		p := &participant{name: fmt.Sprintf("Friend %02d", i), drink: "Coffee"}
@@ -117,7 +118,7 @@ func TestJourney_FiftyFriendsUnderLineFaultsLoseAndDuplicateNothing(t *testing.T
 
 func TestJourney_ReactivatingWhileRunsAreParkedLeavesThemOnTheirVersion(t *testing.T) {
 	w := newWorld(t)
-	workflowID := w.activeWorkflow(surveyDoc)
+	workflowID := w.activeWorkflow(testenv.SurveyDefinition)
 	var old []*participant
 	for i := range 3 {
 		p := &participant{name: fmt.Sprintf("Early %d", i)}
@@ -171,7 +172,7 @@ func TestJourney_ReactivatingWhileRunsAreParkedLeavesThemOnTheirVersion(t *testi
 func TestStop_EjectsAHundredParkedRunsWithinTenSeconds(t *testing.T) {
 	const friends = 100
 	w := newWorld(t)
-	workflowID := w.activeWorkflow(surveyDoc)
+	workflowID := w.activeWorkflow(testenv.SurveyDefinition)
 	people := make([]*participant, friends)
 	for i := range people {
 		people[i] = &participant{name: fmt.Sprintf("Parked %03d", i)}

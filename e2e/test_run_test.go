@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lumoworkflows/lumo/internal/testenv"
 	"github.com/lumoworkflows/lumo/models"
 )
 
 func TestTestRun_RunsTheDraftWithoutActivatingIt(t *testing.T) {
 	w := newWorld(t)
 	var def map[string]any
-	if err := json.Unmarshal([]byte(surveyDoc), &def); err != nil {
+	if err := json.Unmarshal([]byte(testenv.SurveyDefinition), &def); err != nil {
 		t.Fatal(err)
 	}
 	def["lineAccountId"] = w.account

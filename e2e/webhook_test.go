@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lumoworkflows/lumo/internal/linefake"
+	"github.com/lumoworkflows/lumo/internal/testenv"
 	"github.com/lumoworkflows/lumo/models"
 )
 
@@ -150,7 +151,7 @@ func TestWebhook_KeywordsPostbacksAndVideosFireTheirWorkflows(t *testing.T) {
 
 func TestWebhook_AReplyAnswersTheWaitingQuestionAndTheNextMessageIsFree(t *testing.T) {
 	w := newWorld(t)
-	survey := w.activeWorkflow(withTrigger(surveyDoc, `{"type": "friend_added"}`))
+	survey := w.activeWorkflow(withTrigger(testenv.SurveyDefinition, `{"type": "friend_added"}`))
 	anyMessage := w.activeWorkflow(withTrigger(`{"name": "Echo", "trigger": {"type": "manual"}, "start": "tag", "nodes": [
 		{"id": "tag", "type": "tag", "add": ["wrote"]}]}`, `{"type": "message_received"}`))
 	user := w.lineFriend("Mina")
@@ -287,7 +288,7 @@ func TestWebhook_AHundredFriendsInOneDelivery(t *testing.T) {
 func TestWebhook_BlockingEjectsAndIncomingMessagesExit(t *testing.T) {
 	w := newWorld(t)
 	patient := w.activeWorkflow(withTrigger(exitDoc, `{"type": "friend_added"}`))
-	survey := w.activeWorkflow(withTrigger(surveyDoc, `{"type": "friend_added"}`))
+	survey := w.activeWorkflow(withTrigger(testenv.SurveyDefinition, `{"type": "friend_added"}`))
 	blocked := w.activeWorkflow(withTrigger(`{"name": "Goodbye", "trigger": {"type": "manual"}, "start": "tag", "nodes": [
 		{"id": "tag", "type": "tag", "add": ["left"]}]}`, `{"type": "blocked"}`))
 	chatty, quiet := w.lineFriend("Chatty"), w.lineFriend("Quiet")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lumoworkflows/lumo/internal/linefake"
+	"github.com/lumoworkflows/lumo/internal/testenv"
 )
 
 // One LINE call in five fails while 50 friends go through the survey (half answering in
@@ -33,7 +34,7 @@ func TestLineFaults_FiveXXRetryAfterAndStallsLoseAndDuplicateNothing(t *testing.
 		f.Probability, f.Seed = 0.045, uint64(time.Now().UnixNano())+uint64(i)
 		w.line.Inject(f)
 	}
-	survey := w.activeWorkflow(surveyDoc)
+	survey := w.activeWorkflow(testenv.SurveyDefinition)
 	riders := w.riders(friends)
 	started := time.Now()
 

@@ -35,7 +35,7 @@ func TestPostgresRestart_ParkedAndInFlightRunsComplete(t *testing.T) {
 	w := newWorld(t)
 	w.serveAPI()
 	w.runWorker()
-	survey := w.activeWorkflow(surveyDoc)
+	survey := w.activeWorkflow(testenv.SurveyDefinition)
 	riders := w.riders(friends)
 	parked, answering, fresh := riders[:20], riders[20:40], riders[40:]
 

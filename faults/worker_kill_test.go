@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lumoworkflows/lumo/internal/testenv"
 )
 
 // The worker is a process of its own and is SIGKILLed ten times, at random moments,
@@ -23,7 +25,7 @@ func TestWorkerKilled_TenTimesWhileTwoHundredJourneysRun(t *testing.T) {
 	began := time.Now()
 	w := newWorld(t)
 	w.serveAPI()
-	survey := w.activeWorkflow(surveyDoc)
+	survey := w.activeWorkflow(testenv.SurveyDefinition)
 	riders := w.riders(friends)
 
 	worker := w.newProcess("worker")

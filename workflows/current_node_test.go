@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/lumoworkflows/lumo/internal/testenv"
 	"github.com/lumoworkflows/lumo/workflows"
 )
 
@@ -25,7 +26,7 @@ func TestJourney_ShowsTheCurrentNodeAtStepsThatCallOutOrWait(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			w := newJourneyWorld(t, survey)
+			w := newJourneyWorld(t, testenv.SurveyDefinition)
 			if tc.startNode != "" {
 				if err := w.env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(workflows.AttrCurrentNode.ValueSet(tc.startNode))); err != nil {
 					t.Fatal(err)

@@ -6,12 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lumoworkflows/lumo/internal/testenv"
 	"github.com/lumoworkflows/lumo/models"
 	"github.com/lumoworkflows/lumo/workflows"
 )
 
 // exitingSurvey is the survey with a 2-day delay after the greeting and exit conditions.
-var exitingSurvey = strings.Replace(strings.Replace(survey,
+var exitingSurvey = strings.Replace(strings.Replace(testenv.SurveyDefinition,
 	`"next": "ask"},`, `"next": "pause"},
     {"id": "pause", "type": "delay", "duration": "48h", "next": "ask"},`, 1),
 	`"start": "hello",`, `"start": "hello", "settings": {"exitOn": ["incoming_message", "manual_message"]},`, 1)
@@ -30,7 +31,7 @@ func TestJourney_ExitConditions(t *testing.T) {
 		{"manual message while a question waits exits", exitingSurvey, "manual_message", 72 * time.Hour, true, "ask:ejected:"},
 		{"incoming message while a question waits is its answer, not an exit", exitingSurvey, "incoming_message", 72 * time.Hour, false, "bye:succeeded:next"},
 		{"an event the settings do not name is ignored", exitingSurvey, "shopify.purchase", time.Hour, false, "bye:succeeded:next"},
-		{"without exitOn nothing exits", survey, "incoming_message", time.Hour, false, "bye:succeeded:next"},
+		{"without exitOn nothing exits", testenv.SurveyDefinition, "incoming_message", time.Hour, false, "bye:succeeded:next"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

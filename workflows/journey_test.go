@@ -19,27 +19,6 @@ import (
 	"github.com/lumoworkflows/lumo/workflows"
 )
 
-// survey is API.md's example journey, complete: greet, ask coffee or tea (7 days to
-// answer), sort by the answer, tag, and follow up.
-const survey = `{
-  "name": "Welcome survey",
-  "trigger": {"type": "friend_added"},
-  "start": "hello",
-  "nodes": [
-    {"id": "hello", "type": "send_message", "messages": [{"type": "text", "text": "Welcome, {{friend.displayName}}!"}], "next": "ask"},
-    {"id": "ask", "type": "question", "message": {"type": "text", "text": "Coffee or tea?"},
-     "answer": {"type": "choice", "choices": ["Coffee", "Tea"]}, "saveTo": {"field": "drink"},
-     "timeout": "168h", "next": "sort", "invalid": "again", "timedOut": "bye"},
-    {"id": "again", "type": "send_message", "messages": [{"type": "text", "text": "Please pick Coffee or Tea."}]},
-    {"id": "bye", "type": "send_message", "messages": [{"type": "text", "text": "Maybe next time."}]},
-    {"id": "sort", "type": "branch",
-     "branches": [{"when": {"field": "drink", "op": "eq", "value": "Coffee"}, "next": "coffee"}], "else": "tea"},
-    {"id": "coffee", "type": "tag", "add": ["coffee"], "next": "thanks"},
-    {"id": "tea", "type": "tag", "add": ["tea"], "next": "thanks"},
-    {"id": "thanks", "type": "send_message", "messages": [{"type": "text", "text": "Enjoy your {{friend.fields.drink}}, {{friend.displayName}}!"}]}
-  ]
-}`
-
 // journeyWorld is one friend of one LINE account, with the real Store, the real
 // activities and the fake LINE behind them.
 type journeyWorld struct {
@@ -164,7 +143,7 @@ func (w *journeyWorld) steps(t *testing.T) []string {
 }
 
 func TestJourney_ReplyAfterSixDaysTakesTheBranchAndAnswersForFree(t *testing.T) {
-	w := newJourneyWorld(t, survey)
+	w := newJourneyWorld(t, testenv.SurveyDefinition)
 	w.replyAfter(6*24*time.Hour, " coffee ")
 	result := w.run(t)
 	if result.Status != "completed" {
@@ -193,7 +172,7 @@ func TestJourney_ReplyAfterSixDaysTakesTheBranchAndAnswersForFree(t *testing.T) 
 }
 
 func TestJourney_SevenDaysWithoutAnswerTakesTimedOut(t *testing.T) {
-	w := newJourneyWorld(t, survey)
+	w := newJourneyWorld(t, testenv.SurveyDefinition)
 	w.replyAfter(8*24*time.Hour, "Coffee") // too late: the run has ended
 	result := w.run(t)
 	if result.Status != "completed" || result.LastNode != "bye" {
@@ -208,7 +187,7 @@ func TestJourney_SevenDaysWithoutAnswerTakesTimedOut(t *testing.T) {
 }
 
 func TestJourney_InvalidAnswerTakesInvalid(t *testing.T) {
-	w := newJourneyWorld(t, survey)
+	w := newJourneyWorld(t, testenv.SurveyDefinition)
 	w.replyAfter(time.Hour, "Juice")
 	result := w.run(t)
 	if result.LastNode != "again" {
@@ -221,7 +200,7 @@ func TestJourney_InvalidAnswerTakesInvalid(t *testing.T) {
 }
 
 func TestJourney_CancelWhileWaitingEjectsTheRun(t *testing.T) {
-	w := newJourneyWorld(t, survey)
+	w := newJourneyWorld(t, testenv.SurveyDefinition)
 	w.env.RegisterDelayedCallback(w.env.CancelWorkflow, 2*24*time.Hour)
 	w.run(t)
 	execution, err := w.store.GetExecution(context.Background(), w.input.WorkspaceID, w.input.ExecutionID)
@@ -234,7 +213,7 @@ func TestJourney_CancelWhileWaitingEjectsTheRun(t *testing.T) {
 }
 
 func TestJourney_LineRefusalEndsTheRunAsFailed(t *testing.T) {
-	w := newJourneyWorld(t, survey)
+	w := newJourneyWorld(t, testenv.SurveyDefinition)
 	w.channel.SetMonthlyQuota(0)
 	w.run(t)
 	if err := w.env.GetWorkflowError(); err == nil || !strings.Contains(err.Error(), "monthly limit") {

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/lumoworkflows/lumo/internal/linefake"
+	"github.com/lumoworkflows/lumo/internal/testenv"
 	"github.com/lumoworkflows/lumo/workflows"
 )
 
@@ -212,7 +213,7 @@ func TestJourney_ContinuesAsNewWithItsPlaceAndUnreadReplies(t *testing.T) {
 }
 
 func TestJourney_AReplyLINEKeepsRefusingIsPushedOnceTheTokenIsSpent(t *testing.T) {
-	w := newJourneyWorld(t, survey)
+	w := newJourneyWorld(t, testenv.SurveyDefinition)
 	w.line.Inject(linefake.Fault{Endpoint: linefake.EndpointReply, Status: http.StatusServiceUnavailable, Times: 1000})
 	w.replyAfter(time.Hour, "Tea")
 	result := w.run(t)
