@@ -14,7 +14,7 @@ import (
 // failed. Retrying cannot help.
 const ErrEnrollmentRefused = "EnrollmentRefused"
 
-// Enroller starts runs: the engine (workflows.Engine) behind the enrollment route.
+// Enroller starts runs: the engine (engine.Engine) behind the enrollment route.
 type Enroller interface {
 	Enroll(ctx context.Context, e models.Enrollment) (models.Execution, error)
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // Engine runs executions on Temporal: the interpreter side of the enrollment, reply and
-// eject routes. The workflows package provides it (workflows.Engine); without one those
+// eject routes. Package engine provides it (engine.Engine); without one those
 // routes answer 503.
 //
 // Errors: models.ErrNotFound (404), *models.ConflictError (409: the workflow is not

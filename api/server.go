@@ -24,7 +24,7 @@ type Deps struct {
 	Temporal HealthChecker
 	// Logger receives the access log and errors; nil means slog.Default().
 	Logger *slog.Logger
-	// Engine starts, signals and ejects runs on Temporal (workflows.Engine); nil makes
+	// Engine starts, signals and ejects runs on Temporal (engine.Engine); nil makes
 	// the routes that need it answer 503, and stop only records the status.
 	Engine Engine
 	// Runs tells whether the engine can run steps of a kind; activation refuses a kind

@@ -14,6 +14,7 @@ import (
 	"github.com/lumoworkflows/lumo/api"
 	"github.com/lumoworkflows/lumo/config"
 	"github.com/lumoworkflows/lumo/devserver"
+	"github.com/lumoworkflows/lumo/engine"
 	"github.com/lumoworkflows/lumo/models"
 	"github.com/lumoworkflows/lumo/secrets"
 	"github.com/lumoworkflows/lumo/workflows"
@@ -125,7 +126,7 @@ func StartDev(ctx context.Context, cfg config.Config, opts DevOptions, log *slog
 		return nil, fmt.Errorf("dev workspace: %w", err)
 	}
 
-	http, err := startHTTP(cfg.HTTPAddr, api.New(api.Deps{Config: cfg, Store: store, Temporal: temporal, Logger: log, Runs: workflows.Supports, Engine: workflows.NewEngine(temporal, store, cfg),
+	http, err := startHTTP(cfg.HTTPAddr, api.New(api.Deps{Config: cfg, Store: store, Temporal: temporal, Logger: log, Runs: workflows.Supports, Engine: engine.New(temporal, store, cfg),
 		LINE: &activities.LINE{Store: store, BaseURL: cfg.LineAPIURL, Timeout: cfg.LineTimeout}}), log)
 	if err != nil {
 		return nil, err

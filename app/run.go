@@ -11,6 +11,7 @@ import (
 	"github.com/lumoworkflows/lumo/activities"
 	"github.com/lumoworkflows/lumo/api"
 	"github.com/lumoworkflows/lumo/config"
+	"github.com/lumoworkflows/lumo/engine"
 	"github.com/lumoworkflows/lumo/internal/searchattr"
 	"github.com/lumoworkflows/lumo/models"
 	"github.com/lumoworkflows/lumo/worker"
@@ -32,7 +33,7 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer temporal.Close()
 
-	server, err := startHTTP(cfg.HTTPAddr, api.New(api.Deps{Config: cfg, Store: store, Temporal: temporal, Logger: log, Runs: workflows.Supports, Engine: workflows.NewEngine(temporal, store, cfg),
+	server, err := startHTTP(cfg.HTTPAddr, api.New(api.Deps{Config: cfg, Store: store, Temporal: temporal, Logger: log, Runs: workflows.Supports, Engine: engine.New(temporal, store, cfg),
 		LINE: &activities.LINE{Store: store, BaseURL: cfg.LineAPIURL, Timeout: cfg.LineTimeout}}), log)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lumoworkflows/lumo/api"
 	"github.com/lumoworkflows/lumo/config"
+	"github.com/lumoworkflows/lumo/engine"
 	"github.com/lumoworkflows/lumo/internal/linefake"
 	"github.com/lumoworkflows/lumo/internal/temporaltest"
 	"github.com/lumoworkflows/lumo/internal/testenv"
@@ -35,7 +36,7 @@ type world struct {
 	t         *testing.T
 	store     *models.Store
 	temporal  client.Client
-	engine    *workflows.Engine
+	engine    *engine.Engine
 	line      *linefake.Server
 	channel   *linefake.Channel
 	api       *httptest.Server
@@ -89,7 +90,7 @@ func newWorld(t *testing.T, options ...option) *world {
 	}
 	t.Cleanup(w.Stop)
 
-	engine := workflows.NewEngine(c, store, cfg)
+	engine := engine.New(c, store, cfg)
 	srv := httptest.NewServer(api.New(api.Deps{Config: cfg, Store: store, Engine: engine, Runs: workflows.Supports,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	t.Cleanup(srv.Close)

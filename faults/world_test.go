@@ -20,6 +20,7 @@ import (
 	"github.com/lumoworkflows/lumo/api"
 	"github.com/lumoworkflows/lumo/config"
 	"github.com/lumoworkflows/lumo/database"
+	"github.com/lumoworkflows/lumo/engine"
 	"github.com/lumoworkflows/lumo/internal/linefake"
 	"github.com/lumoworkflows/lumo/internal/temporaltest"
 	"github.com/lumoworkflows/lumo/internal/testenv"
@@ -129,7 +130,7 @@ func (w *world) environ() []string {
 // serveAPI runs the API in the test process.
 func (w *world) serveAPI() {
 	srv := httptest.NewServer(api.New(api.Deps{
-		Config: w.cfg, Store: w.store, Engine: workflows.NewEngine(w.temporal, w.store, w.cfg),
+		Config: w.cfg, Store: w.store, Engine: engine.New(w.temporal, w.store, w.cfg),
 		Runs: workflows.Supports, Logger: quietLogger(),
 	}))
 	w.t.Cleanup(srv.Close)

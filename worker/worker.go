@@ -15,6 +15,7 @@ import (
 
 	"github.com/lumoworkflows/lumo/activities"
 	"github.com/lumoworkflows/lumo/config"
+	"github.com/lumoworkflows/lumo/engine"
 	"github.com/lumoworkflows/lumo/models"
 	"github.com/lumoworkflows/lumo/workflows"
 )
@@ -38,7 +39,7 @@ func New(deps Deps) (sdkworker.Worker, error) {
 	// One client for every LINE call, so connections to LINE are pooled.
 	lineHTTP := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}
 	RegisterJourney(w, deps.Config, deps.Store, lineHTTP)
-	RegisterEngine(w, deps.Client, deps.Config.TemporalNamespace, deps.Store, workflows.NewEngine(deps.Client, deps.Store, deps.Config))
+	RegisterEngine(w, deps.Client, deps.Config.TemporalNamespace, deps.Store, engine.New(deps.Client, deps.Store, deps.Config))
 
 	maintenance := &activities.Maintenance{Store: deps.Store}
 	w.RegisterActivityWithOptions(maintenance.PruneWebhookEvents, activity.RegisterOptions{Name: activities.PruneWebhookEventsName})

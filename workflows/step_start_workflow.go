@@ -9,6 +9,7 @@ import (
 
 	"github.com/lumoworkflows/lumo/activities"
 	"github.com/lumoworkflows/lumo/definition"
+	"github.com/lumoworkflows/lumo/models"
 )
 
 // startWorkflowStep enrolls the friend in another workflow, passing the rendered vars,
@@ -47,4 +48,20 @@ func startWorkflowStep(ctx workflow.Context, j *journey, node definition.Node) s
 		return failedOutcome(err)
 	}
 	return follow(node, "next")
+}
+
+// enrollmentFrom is the enrollment a start_workflow step of run j asks for.
+func enrollmentFrom(j *journey, workflowID string, vars map[string]string, executionID string) models.Enrollment {
+	return models.Enrollment{
+		WorkspaceID: j.in.WorkspaceID,
+		WorkflowID:  workflowID,
+		FriendID:    j.in.Friend.FriendID,
+		Vars:        vars,
+		Trigger: map[string]string{
+			"type":        "start_workflow",
+			"workflowId":  j.in.WorkflowID,
+			"executionId": j.in.ExecutionID,
+		},
+		ExecutionID: executionID,
+	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/lumoworkflows/lumo/app"
 	"github.com/lumoworkflows/lumo/config"
 	"github.com/lumoworkflows/lumo/devserver"
+	"github.com/lumoworkflows/lumo/engine"
 	"github.com/lumoworkflows/lumo/internal/linefake"
 	"github.com/lumoworkflows/lumo/models"
 	"github.com/lumoworkflows/lumo/secrets"
@@ -47,7 +48,7 @@ type env struct {
 
 	store    *models.Store
 	temporal client.Client
-	engine   *workflows.Engine
+	engine   *engine.Engine
 	line     *linefake.Server
 	channel  *linefake.Channel
 	api      *httptest.Server
@@ -167,7 +168,7 @@ func startEnv(ctx context.Context, opts options) (_ *env, err error) {
 	}
 	e.stops = append(e.stops, func() error { w.Stop(); return nil })
 
-	e.engine = workflows.NewEngine(e.temporal, store, cfg)
+	e.engine = engine.New(e.temporal, store, cfg)
 	e.api = httptest.NewServer(api.New(api.Deps{
 		Config: cfg, Store: store, Temporal: e.temporal, Logger: log, Runs: workflows.Supports, Engine: e.engine,
 		LINE: &activities.LINE{Store: store, BaseURL: cfg.LineAPIURL, Timeout: cfg.LineTimeout},

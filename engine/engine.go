@@ -1,4 +1,4 @@
-package workflows
+package engine
 
 import (
 	"context"
@@ -20,6 +20,7 @@ import (
 	"github.com/lumoworkflows/lumo/config"
 	"github.com/lumoworkflows/lumo/definition"
 	"github.com/lumoworkflows/lumo/models"
+	"github.com/lumoworkflows/lumo/workflows"
 )
 
 // Engine starts, signals and ejects journeys on Temporal, keeping the executions table
@@ -32,37 +33,18 @@ type Engine struct {
 	Namespace string
 	TaskQueue string
 	// Limits are passed to every run (zero fields mean the defaults).
-	Limits RunLimits
+	Limits workflows.RunLimits
 }
 
-// NewEngine is the engine for the settings: runs go to cfg's task queue with its limits.
-func NewEngine(c client.Client, store *models.Store, cfg config.Config) *Engine {
+// New is the engine for the settings: runs go to cfg's task queue with its limits.
+func New(c client.Client, store *models.Store, cfg config.Config) *Engine {
 	return &Engine{
 		Client:    c,
 		Store:     store,
 		Namespace: cfg.TemporalNamespace,
 		TaskQueue: cfg.TemporalTaskQueue,
-		Limits:    RunLimits{MaxVisits: cfg.MaxNodeVisits, ReplyWindow: cfg.ReplyTokenWindow},
+		Limits:    workflows.RunLimits{MaxVisits: cfg.MaxNodeVisits, ReplyWindow: cfg.ReplyTokenWindow},
 	}
-}
-
-// Memo keys every journey carries, read by the Web UI and by the engine itself.
-const (
-	MemoWorkflowName = "workflowName"
-	MemoExecutionID  = activities.MemoExecutionID
-)
-
-// JourneyWorkflowID is the Temporal workflow ID of a friend's run through a workflow.
-// Derived from the two, it makes Temporal refuse a second enrollment while one runs
-// (conflict policy FAIL) and allow one after it ends (reuse policy ALLOW_DUPLICATE).
-func JourneyWorkflowID(workflowID, friendID string) string {
-	return "lumo/" + workflowID + "/" + friendID
-}
-
-// TestJourneyWorkflowID is the Temporal workflow ID of a friend's test run of a
-// workflow's draft: apart from real runs, so a test never blocks an enrollment.
-func TestJourneyWorkflowID(workflowID, friendID string) string {
-	return "lumo-test/" + workflowID + "/" + friendID
 }
 
 // Enroll starts a run of the workflow's active version for one friend: it writes the
@@ -105,13 +87,13 @@ func (e *Engine) Enroll(ctx context.Context, in models.Enrollment) (models.Execu
 		Version:            version.Version,
 		FriendID:           friend.ID,
 		LineAccountID:      friend.LineAccountID,
-		TemporalWorkflowID: JourneyWorkflowID(w.ID, friend.ID),
+		TemporalWorkflowID: workflows.JourneyWorkflowID(w.ID, friend.ID),
 		Status:             models.ExecutionRunning,
 		CurrentNode:        def.Start,
 		Test:               in.Test,
 	}
 	if in.Test {
-		execution.TemporalWorkflowID = TestJourneyWorkflowID(w.ID, friend.ID)
+		execution.TemporalWorkflowID = workflows.TestJourneyWorkflowID(w.ID, friend.ID)
 	}
 	if execution.ID == "" {
 		execution.ID = models.NewID()
@@ -120,7 +102,7 @@ func (e *Engine) Enroll(ctx context.Context, in models.Enrollment) (models.Execu
 		return models.Execution{}, fmt.Errorf("enroll in workflow %s: %w", w.ID, err)
 	}
 
-	input := JourneyInput{
+	input := workflows.JourneyInput{
 		WorkspaceID:  in.WorkspaceID,
 		WorkflowID:   w.ID,
 		WorkflowName: def.Name,
@@ -140,9 +122,9 @@ func (e *Engine) Enroll(ctx context.Context, in models.Enrollment) (models.Execu
 		Test:    in.Test,
 	}
 	if in.ReplyToken != "" {
-		input.ReplyToken = &ReplyToken{Token: in.ReplyToken, ReceivedAt: in.ReplyTokenAt}
+		input.ReplyToken = &workflows.ReplyToken{Token: in.ReplyToken, ReceivedAt: in.ReplyTokenAt}
 	}
-	run, err := e.Client.ExecuteWorkflow(ctx, e.startOptions(execution, def, friend), JourneyName, input)
+	run, err := e.Client.ExecuteWorkflow(ctx, e.startOptions(execution, def, friend), workflows.JourneyName, input)
 	if err != nil {
 		return models.Execution{}, e.refused(ctx, execution, err)
 	}
@@ -199,15 +181,15 @@ func (e *Engine) startOptions(x models.Execution, def *definition.Definition, fr
 		// task queue (about 5 ms of P1's journey latency at the median, cmd/lumo-bench).
 		// Without such a worker, as in lumo api, the start is a plain one.
 		EnableEagerStart: true,
-		Memo:             map[string]any{MemoWorkflowName: def.Name, MemoExecutionID: x.ID},
+		Memo:             map[string]any{workflows.MemoWorkflowName: def.Name, workflows.MemoExecutionID: x.ID},
 		StaticSummary:    fmt.Sprintf("%s v%d for %s", def.Name, x.Version, who),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			AttrWorkspaceID.ValueSet(x.WorkspaceID),
-			AttrWorkflowID.ValueSet(x.WorkflowID),
-			AttrVersion.ValueSet(int64(x.Version)),
-			AttrFriendID.ValueSet(friend.ID),
-			AttrLineUserID.ValueSet(friend.LineUserID),
-			AttrCurrentNode.ValueSet(def.Start),
+			workflows.AttrWorkspaceID.ValueSet(x.WorkspaceID),
+			workflows.AttrWorkflowID.ValueSet(x.WorkflowID),
+			workflows.AttrVersion.ValueSet(int64(x.Version)),
+			workflows.AttrFriendID.ValueSet(friend.ID),
+			workflows.AttrLineUserID.ValueSet(friend.LineUserID),
+			workflows.AttrCurrentNode.ValueSet(def.Start),
 		),
 	}
 }
@@ -242,7 +224,7 @@ func (e *Engine) runningExecutionID(ctx context.Context, workflowID string) (str
 	if err != nil {
 		return "", err
 	}
-	return memoString(desc.GetWorkflowExecutionInfo().GetMemo().GetFields()[MemoExecutionID])
+	return memoString(desc.GetWorkflowExecutionInfo().GetMemo().GetFields()[workflows.MemoExecutionID])
 }
 
 // friend finds the friend the enrollment names: by ID, or by LINE user ID on the
@@ -325,8 +307,8 @@ func (e *Engine) Reply(ctx context.Context, workspaceID, executionID string, r m
 	if x.Status.Finished() {
 		return ended
 	}
-	reply := Reply{Text: r.Text, Postback: r.Postback, ReplyToken: r.ReplyToken, ReceivedAt: r.ReceivedAt, EventID: r.EventID}
-	err = e.Client.SignalWorkflow(ctx, x.TemporalWorkflowID, "", ReplySignal, reply)
+	reply := workflows.Reply{Text: r.Text, Postback: r.Postback, ReplyToken: r.ReplyToken, ReceivedAt: r.ReceivedAt, EventID: r.EventID}
+	err = e.Client.SignalWorkflow(ctx, x.TemporalWorkflowID, "", workflows.ReplySignal, reply)
 	var gone *serviceerror.NotFound
 	if errors.As(err, &gone) {
 		ended.FieldMessage = "ended"
@@ -346,7 +328,7 @@ func (e *Engine) Exit(ctx context.Context, workspaceID, friendID, event string) 
 	told := 0
 	var errs []error
 	for _, x := range runs {
-		err := e.Client.SignalWorkflow(ctx, x.TemporalWorkflowID, "", ExitSignal, Exit{Event: event})
+		err := e.Client.SignalWorkflow(ctx, x.TemporalWorkflowID, "", workflows.ExitSignal, workflows.Exit{Event: event})
 		var gone *serviceerror.NotFound
 		switch {
 		case err == nil:
@@ -369,10 +351,10 @@ func (e *Engine) EjectWorkflow(ctx context.Context, workspaceID, workflowID stri
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		StaticSummary:            "eject every run of workflow " + workflowID,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			AttrWorkspaceID.ValueSet(workspaceID),
-			AttrWorkflowID.ValueSet(workflowID),
+			workflows.AttrWorkspaceID.ValueSet(workspaceID),
+			workflows.AttrWorkflowID.ValueSet(workflowID),
 		),
-	}, EjectRunsName, EjectRunsInput{WorkspaceID: workspaceID, WorkflowID: workflowID})
+	}, workflows.EjectRunsName, workflows.EjectRunsInput{WorkspaceID: workspaceID, WorkflowID: workflowID})
 	return temporalError("start the ejection", err)
 }
 
@@ -403,22 +385,6 @@ func memoString(p *commonpb.Payload) (string, error) {
 	return s, err
 }
 
-// enrollmentFrom is the enrollment a start_workflow step of run j asks for.
-func enrollmentFrom(j *journey, workflowID string, vars map[string]string, executionID string) models.Enrollment {
-	return models.Enrollment{
-		WorkspaceID: j.in.WorkspaceID,
-		WorkflowID:  workflowID,
-		FriendID:    j.in.Friend.FriendID,
-		Vars:        vars,
-		Trigger: map[string]string{
-			"type":        "start_workflow",
-			"workflowId":  j.in.WorkflowID,
-			"executionId": j.in.ExecutionID,
-		},
-		ExecutionID: executionID,
-	}
-}
-
 // deliverConcurrency bounds the inboxes one webhook signals at once.
 const deliverConcurrency = 16
 
@@ -439,18 +405,18 @@ func (e *Engine) DeliverLineEvents(ctx context.Context, workspaceID, lineAccount
 	g.SetLimit(deliverConcurrency)
 	for _, user := range users {
 		g.Go(func() error {
-			id := InboxWorkflowID(lineAccountID, user)
-			_, err := e.Client.SignalWithStartWorkflow(gctx, id, InboxSignal, InboxBatch{Events: byUser[user]},
+			id := workflows.InboxWorkflowID(lineAccountID, user)
+			_, err := e.Client.SignalWithStartWorkflow(gctx, id, workflows.InboxSignal, workflows.InboxBatch{Events: byUser[user]},
 				client.StartWorkflowOptions{
 					ID:            id,
 					TaskQueue:     e.TaskQueue,
 					StaticSummary: "LINE events of " + user,
 					TypedSearchAttributes: temporal.NewSearchAttributes(
-						AttrWorkspaceID.ValueSet(workspaceID),
-						AttrLineUserID.ValueSet(user),
+						workflows.AttrWorkspaceID.ValueSet(workspaceID),
+						workflows.AttrLineUserID.ValueSet(user),
 					),
 				},
-				InboxName, InboxInput{WorkspaceID: workspaceID, LineAccountID: lineAccountID, LineUserID: user})
+				workflows.InboxName, workflows.InboxInput{WorkspaceID: workspaceID, LineAccountID: lineAccountID, LineUserID: user})
 			return err
 		})
 	}
