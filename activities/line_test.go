@@ -352,7 +352,8 @@ func TestLINE_ClassifiesLINEsAnswers(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if time.Since(start) > 2*time.Second {
+			// Far above the 300 ms timeout, so only a call that ignores it fails here.
+			if time.Since(start) > 5*time.Second {
 				t.Errorf("took %s", time.Since(start))
 			}
 			if !strings.Contains(err.Error(), c.want.mentions) {

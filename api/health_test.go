@@ -56,7 +56,9 @@ func TestReadyz_UnreachableTemporalIs503WithinTheTimeout(t *testing.T) {
 	if got.Status != "unavailable" || got.Checks["database"] != "ok" || got.Checks["temporal"] == "ok" || got.Checks["temporal"] == "" {
 		t.Errorf("readiness = %+v", got)
 	}
-	if elapsed > 4*time.Second {
+	// Generous bounds: they tell "gave up after its timeout" from "hung", and must hold on
+	// a machine busy with every other package's tests.
+	if elapsed > 10*time.Second {
 		t.Errorf("/readyz took %v; each check should give up after 2s", elapsed)
 	}
 }
@@ -85,7 +87,7 @@ func TestReadyz_HangingTemporalIsGivenUpAfterTwoSeconds(t *testing.T) {
 	if got.Checks["database"] != "ok" || got.Checks["temporal"] == "ok" {
 		t.Errorf("readiness = %+v", got)
 	}
-	if elapsed < 1500*time.Millisecond || elapsed > 4*time.Second {
+	if elapsed < 1500*time.Millisecond || elapsed > 10*time.Second {
 		t.Errorf("/readyz took %v, want about the 2s check timeout", elapsed)
 	}
 }

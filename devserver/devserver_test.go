@@ -124,7 +124,7 @@ func TestStart_RestartKeepsWorkflowHistory(t *testing.T) {
 		}
 		// Visibility is written after the run, by the server's queue: give it a moment.
 		listed := 0
-		for deadline := time.Now().Add(10 * time.Second); listed != 1 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		for deadline := time.Now().Add(30 * time.Second); listed != 1 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 			resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
 				Namespace: second.Namespace(),
 				Query:     "WorkflowId = 'greet-before-restart'",

@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -187,54 +189,62 @@ func TestJourney_VisibleInTemporal(t *testing.T) {
 	friendID, lineUserID := w.friend("Mina")
 	id := w.enroll(survey, friendID)
 	w.waitForWaiting([]string{id}, "ask", 30*time.Second)
-	x := w.execution(id)
-
+	temporalID := w.execution(id).str("temporalWorkflowId")
 	ctx := context.Background()
-	desc, err := w.temporal.DescribeWorkflowExecution(ctx, x.str("temporalWorkflowId"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	info := desc.GetWorkflowExecutionInfo()
-	if info.GetType().GetName() != workflows.JourneyName {
-		t.Errorf("workflow type %s", info.GetType().GetName())
-	}
-	var name string
-	if err := converter.GetDefaultDataConverter().FromPayload(info.GetMemo().GetFields()[workflows.MemoWorkflowName], &name); err != nil || !strings.HasPrefix(name, "Welcome survey") {
-		t.Errorf("memo workflowName = %q, %v", name, err)
-	}
-	attrs := info.GetSearchAttributes().GetIndexedFields()
-	for key, want := range map[string]string{
-		"LumoWorkflowId": survey, "LumoFriendId": friendID, "LumoLineUserId": lineUserID,
-		"LumoWorkspaceId": w.workspace, "LumoCurrentNode": "ask",
-	} {
-		var got string
-		if p := attrs[key]; p == nil || converter.GetDefaultDataConverter().FromPayload(p, &got) != nil || got != want {
-			t.Errorf("search attribute %s = %q, want %q", key, got, want)
-		}
-	}
-	value, err := w.temporal.QueryWorkflow(ctx, x.str("temporalWorkflowId"), "", workflows.StateQuery)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var state workflows.JourneyState
-	if err := value.Get(&state); err != nil || state.Node != "ask" || state.Waiting == "" {
-		t.Errorf("state query = %+v, %v", state, err)
-	}
-	// The history names the steps.
-	iter := w.temporal.GetWorkflowHistory(ctx, x.str("temporalWorkflowId"), "", false, 0)
-	var timerSummary bool
-	for iter.HasNext() {
-		event, err := iter.Next()
+
+	// The app database says "waiting at ask" from inside the workflow task that parks
+	// the run; the search attribute upsert and the question's timer are persisted only
+	// when that task completes, a moment later. So each is polled, never read once.
+	w.waitUntil("the run's search attributes and memo", 30*time.Second, func() error {
+		desc, err := w.temporal.DescribeWorkflowExecution(ctx, temporalID, "")
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		if attr := event.GetTimerStartedEventAttributes(); attr != nil && strings.Contains(string(event.GetUserMetadata().GetSummary().GetData()), "waiting for answer to ask") {
-			timerSummary = true
+		info := desc.GetWorkflowExecutionInfo()
+		if info.GetType().GetName() != workflows.JourneyName {
+			return fmt.Errorf("workflow type %s", info.GetType().GetName())
 		}
-	}
-	if !timerSummary {
-		t.Error("the question's timer has no summary naming it")
-	}
+		var name string
+		if err := converter.GetDefaultDataConverter().FromPayload(info.GetMemo().GetFields()[workflows.MemoWorkflowName], &name); err != nil || !strings.HasPrefix(name, "Welcome survey") {
+			return fmt.Errorf("memo workflowName = %q, %v", name, err)
+		}
+		attrs := info.GetSearchAttributes().GetIndexedFields()
+		for key, want := range map[string]string{
+			"LumoWorkflowId": survey, "LumoFriendId": friendID, "LumoLineUserId": lineUserID,
+			"LumoWorkspaceId": w.workspace, "LumoCurrentNode": "ask",
+		} {
+			var got string
+			if p := attrs[key]; p == nil || converter.GetDefaultDataConverter().FromPayload(p, &got) != nil || got != want {
+				return fmt.Errorf("search attribute %s = %q, want %q", key, got, want)
+			}
+		}
+		return nil
+	})
+	w.waitUntil("the state query", 30*time.Second, func() error {
+		value, err := w.temporal.QueryWorkflow(ctx, temporalID, "", workflows.StateQuery)
+		if err != nil {
+			return err
+		}
+		var state workflows.JourneyState
+		if err := value.Get(&state); err != nil || state.Node != "ask" || state.Waiting == "" {
+			return fmt.Errorf("state query = %+v, %v", state, err)
+		}
+		return nil
+	})
+	// The history names the steps.
+	w.waitUntil("a timer whose summary names the question", 30*time.Second, func() error {
+		iter := w.temporal.GetWorkflowHistory(ctx, temporalID, "", false, 0)
+		for iter.HasNext() {
+			event, err := iter.Next()
+			if err != nil {
+				return err
+			}
+			if attr := event.GetTimerStartedEventAttributes(); attr != nil && strings.Contains(string(event.GetUserMetadata().GetSummary().GetData()), "waiting for answer to ask") {
+				return nil
+			}
+		}
+		return errors.New("the question's timer has no summary naming it")
+	})
 }
 
 func contains(list []string, s string) bool {

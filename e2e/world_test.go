@@ -206,6 +206,24 @@ func (w *world) waitFor(what string, timeout time.Duration, cond func() bool) {
 	}
 }
 
+// waitUntil polls check until it returns nil or the deadline passes, then fails the test
+// with check's last complaint: for state that other parts of the system make true a
+// little later (Temporal's search attributes and histories, the fake LINE's record).
+func (w *world) waitUntil(what string, timeout time.Duration, check func() error) {
+	w.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("timed out after %s waiting for %s: %v", timeout, what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // waitForStatus waits until every execution has the status, read from the database
 // (one query a poll, so that waiting for many runs does not load the database).
 func (w *world) waitForStatus(ids []string, status models.ExecutionStatus, timeout time.Duration) {
