@@ -109,9 +109,11 @@ func TestQR_TheScanCodeMessageCreditsExactlyItsSenderOnce(t *testing.T) {
 	w := newQRWorld(t)
 	w.must(http.StatusOK, http.MethodPatch, "/v1/line-accounts/"+w.account, map[string]any{"basicId": "@cafe"})
 
-	// Two people scan from two addresses, so the follow alone proves nothing.
+	// Three people scan from three addresses, so no follow alone proves anything (and
+	// after Aiko's claim two scans still wait: Ben's follow claims neither).
 	aiko := w.prefilledText(w.scanFrom("198.51.100.1"))
 	w.prefilledText(w.scanFrom("198.51.100.2"))
+	w.prefilledText(w.scanFrom("198.51.100.3"))
 	scanner, other := w.lineFriend("Aiko"), w.lineFriend("Ben")
 	w.deliver(w.followEvent(scanner))
 	w.waitForExecutions(w.welcome, 1, "completed", 30*time.Second)
