@@ -20,6 +20,10 @@ type LineEvents struct {
 	Store *models.Store
 	// LINE fetches profiles of friends who follow.
 	LINE *LINE
+	// QRFollowWindow is how long before a follow the account's only unclaimed QR code
+	// scan may be made for the follow to claim it (models.Store.ClaimScan); zero means
+	// models.DefaultFollowClaimWindow.
+	QRFollowWindow time.Duration
 }
 
 // FriendEventInput is one event of a friend of an account.
@@ -33,8 +37,14 @@ type FriendEventInput struct {
 type EventFriend struct {
 	FriendID   string
 	LineUserID string
-	// QRCodeID is the QR code this friend's follow is attributed to, if any.
+	// QRCodeID is the QR code a scan of which this event credited to the friend: their
+	// follow, or their message carrying the scan's code.
 	QRCodeID string
+	// ScanMessage marks a text message carrying a QR code scan's code (the text the scan
+	// put in the friend's input box): the scan's message, which is neither an answer,
+	// nor a keyword message, nor an incoming message that ends runs. Credited or not
+	// (QRCodeID), it is nothing else.
+	ScanMessage bool
 }
 
 // RunRef names a running execution in Temporal.
@@ -53,7 +63,8 @@ type TriggeredInput struct {
 // FriendFromEvent records what the event says about its friend: a follow creates or
 // revives them with their LINE profile, an unfollow marks them blocked, anything else
 // makes sure they exist. A profile LINE will not give is left for later: the follow
-// still counts.
+// still counts. A follow, or a text message carrying a QR code scan's code, may also
+// claim a scan for the friend (EventFriend.QRCodeID).
 func (a *LineEvents) FriendFromEvent(ctx context.Context, in FriendEventInput) (EventFriend, error) {
 	e := in.Event
 	var (
@@ -75,12 +86,30 @@ func (a *LineEvents) FriendFromEvent(ctx context.Context, in FriendEventInput) (
 		return EventFriend{}, storeFailure(fmt.Sprintf("record the friend of event %s", e.ID), err)
 	}
 	out := EventFriend{FriendID: friend.ID, LineUserID: friend.LineUserID}
-	if e.Type == models.LineEventFollow {
-		// A QR code scanned on this account shortly before is this friend's way in: the
-		// scan URL cannot tell who scanned, the follow that comes next can.
-		code, ok, err := a.Store.ClaimScan(ctx, in.WorkspaceID, in.LineAccountID, friend.ID, e.Timestamp, QRScanWindow)
+	switch {
+	case e.Type == models.LineEventFollow:
+		// Without a scan code, a QR code scanned on this account just before, and no
+		// other, is the likely way in: the scan URL cannot tell who scanned.
+		window := a.QRFollowWindow
+		if window == 0 {
+			window = models.DefaultFollowClaimWindow
+		}
+		code, ok, err := a.Store.ClaimScan(ctx, in.WorkspaceID, in.LineAccountID, friend.ID, e.Timestamp, window)
 		if err != nil {
 			return EventFriend{}, storeFailure("attribute a QR code scan", err)
+		}
+		if ok {
+			out.QRCodeID = code.ID
+		}
+	case e.Type == models.LineEventMessage && e.MessageType == "text":
+		scanCode, ok := models.ScanCodeIn(e.Text)
+		if !ok {
+			break
+		}
+		out.ScanMessage = true
+		code, ok, err := a.Store.ClaimScanCode(ctx, in.WorkspaceID, in.LineAccountID, friend.ID, scanCode, e.Timestamp)
+		if err != nil {
+			return EventFriend{}, storeFailure("claim a QR code scan by its code", err)
 		}
 		if ok {
 			out.QRCodeID = code.ID
@@ -88,10 +117,6 @@ func (a *LineEvents) FriendFromEvent(ctx context.Context, in FriendEventInput) (
 	}
 	return out, nil
 }
-
-// QRScanWindow is how long before a follow a QR code scan on the same account is
-// attributed to it.
-const QRScanWindow = 10 * time.Minute
 
 func (a *LineEvents) profile(ctx context.Context, in FriendEventInput) models.FriendProfile {
 	if a.LINE == nil {

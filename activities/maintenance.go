@@ -8,8 +8,11 @@ import (
 	"github.com/lumoworkflows/lumo/models"
 )
 
-// PruneWebhookEventsName is the activity's name in Temporal and its Web UI.
-const PruneWebhookEventsName = "maintenance.PruneWebhookEvents"
+// The activities' names in Temporal and its Web UI.
+const (
+	PruneWebhookEventsName = "maintenance.PruneWebhookEvents"
+	PruneQRScansName       = "maintenance.PruneQRScans"
+)
 
 // Maintenance holds the housekeeping activities the worker schedules for itself.
 type Maintenance struct {
@@ -28,6 +31,22 @@ func (m *Maintenance) PruneWebhookEvents(ctx context.Context, in PruneWebhookEve
 	deleted, err := m.Store.PruneWebhookEvents(ctx, in.Before, in.Limit)
 	if err != nil {
 		return 0, fmt.Errorf("prune webhook events before %s: %w", in.Before.Format(time.RFC3339), err)
+	}
+	return deleted, nil
+}
+
+// PruneQRScansInput bounds one batch of pruning.
+type PruneQRScansInput struct {
+	Before time.Time
+	Limit  int
+}
+
+// PruneQRScans deletes at most Limit unclaimed QR code scans made before Before and
+// returns how many it deleted. Repeating it is harmless.
+func (m *Maintenance) PruneQRScans(ctx context.Context, in PruneQRScansInput) (int64, error) {
+	deleted, err := m.Store.PruneQRScans(ctx, in.Before, in.Limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune QR scans before %s: %w", in.Before.Format(time.RFC3339), err)
 	}
 	return deleted, nil
 }

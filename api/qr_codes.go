@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -25,12 +26,21 @@ const (
 	defaultQRImageSize = 512
 )
 
-// Where a scan sends the person: the account's add-friend page, or LINE's home when the
-// account's basic ID is unknown.
+// Where a scan sends the person: the chat with the account, the scan's code in the input
+// box (LINE offers to add the account first to someone who has not), or LINE's home when
+// the account's basic ID is unknown.
 const (
-	addFriendURLPrefix = "https://line.me/R/ti/p/"
+	oaMessageURLPrefix = "https://line.me/R/oaMessage/"
 	lineHomeURL        = "https://line.me/R/"
 )
+
+// oaMessageURL is LINE's link that opens the chat with the account whose basic ID it
+// names, text filled in: LINE's URL scheme wants the ID's "@" and the text
+// percent-encoded (spaces as %20, not +).
+func oaMessageURL(basicID, text string) string {
+	return oaMessageURLPrefix + "%40" + url.PathEscape(strings.TrimPrefix(basicID, "@")) + "/?" +
+		strings.ReplaceAll(url.QueryEscape(text), "+", "%20")
+}
 
 // qrCodeBody is the body of POST /v1/qr-codes and PUT /v1/qr-codes/{id} (which replaces
 // the whole code: an absent workflowId or campaign clears it).
@@ -228,10 +238,12 @@ func qrPNG(content string, size int) ([]byte, error) {
 }
 
 // scanQRCode is the public link a QR code encodes: it counts the scan and sends the
-// person to the account's add-friend page. No API key: whoever holds the code scans it.
+// person to LINE with the scan's one-time code, for them to send back to the account
+// (which credits the scan to them: models.Store.ClaimScanCode). No API key: whoever
+// holds the code scans it.
 func (s *server) scanQRCode(c echo.Context) error {
 	ctx := c.Request().Context()
-	scanned, err := s.store.RecordQRScan(ctx, c.Param("id"), time.Now())
+	scanned, err := s.store.RecordQRScan(ctx, c.Param("id"), c.RealIP(), time.Now())
 	if errors.Is(err, models.ErrNotFound) {
 		return c.String(http.StatusNotFound, "QR code not found\n")
 	}
@@ -240,12 +252,12 @@ func (s *server) scanQRCode(c echo.Context) error {
 	}
 	target := lineHomeURL
 	if scanned.BasicID != nil {
-		target = addFriendURLPrefix + *scanned.BasicID
+		target = oaMessageURL(*scanned.BasicID, models.ScanMessage(scanned.ScanCode))
 	} else {
 		s.log.WarnContext(ctx, "QR code scanned, but its LINE account has no basicId: sent to LINE's home page; set basicId on the account",
 			"qr_code_id", scanned.QRCode.ID, "line_account_id", scanned.QRCode.LineAccountID, "workspace_id", scanned.QRCode.WorkspaceID)
 	}
-	// Every scan must reach the server to be counted.
+	// Every scan must reach the server to be counted, and get a code of its own.
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.Redirect(http.StatusFound, target)
 }

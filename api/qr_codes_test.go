@@ -8,6 +8,8 @@ import (
 	"image/png"
 	"net/http"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -242,7 +244,7 @@ func isDark(img image.Image, x, y int) bool {
 	return r+g+b < 3*0x8000
 }
 
-func TestQRCodes_ScanCountsAndRedirectsToTheAddFriendPage(t *testing.T) {
+func TestQRCodes_ScanCountsAndRedirectsToTheChatWithAOneTimeCode(t *testing.T) {
 	testenv.EachDatabase(t, func(t *testing.T, db *database.DB) {
 		a := newTestAPI(t, db)
 		_, key := a.workspace("acme")
@@ -252,14 +254,22 @@ func TestQRCodes_ScanCountsAndRedirectsToTheAddFriendPage(t *testing.T) {
 		res.decode(t, &account)
 		q := a.createQRCode(key, "Poster", account.ID)
 
+		// LINE's chat with the account, the ID's "@" and the text percent-encoded.
+		redirect := regexp.MustCompile(`^https://line\.me/R/oaMessage/%40cafe\.lumo_1/\?Hello%21%20%5BQR%20([2-9A-HJ-NP-Z]{8})%5D$`)
+		var codes []string
 		for range 2 {
 			scan := a.scan("/q/" + q.ID) // no API key
-			if scan.status != http.StatusFound || scan.header.Get("Location") != "https://line.me/R/ti/p/@cafe.lumo_1" {
+			m := redirect.FindStringSubmatch(scan.header.Get("Location"))
+			if scan.status != http.StatusFound || m == nil {
 				t.Fatalf("scan = %d, Location %q; body %s", scan.status, scan.header.Get("Location"), scan.body)
 			}
+			codes = append(codes, m[1])
 			if cc := scan.header.Get("Cache-Control"); cc != "no-store" {
 				t.Errorf("Cache-Control = %q", cc)
 			}
+		}
+		if codes[0] == codes[1] {
+			t.Fatalf("two scans, one code %s", codes[0])
 		}
 		if got := a.getQRCode(key, q.ID); got.ScanCount != 2 || !got.UpdatedAt.Equal(q.UpdatedAt) {
 			t.Fatalf("after two scans = %+v", got)
@@ -270,6 +280,11 @@ func TestQRCodes_ScanCountsAndRedirectsToTheAddFriendPage(t *testing.T) {
 		}
 		if len(scans) != 2 || scans[0].LineAccountID != account.ID || scans[0].ClaimedAt != nil || time.Since(scans[0].ScannedAt) > time.Minute {
 			t.Fatalf("scans = %+v", scans)
+		}
+		for _, scan := range scans {
+			if scan.Code == nil || !slices.Contains(codes, *scan.Code) || scan.ClientAddr != "127.0.0.1" {
+				t.Fatalf("scan %+v: want one of the codes %v, from 127.0.0.1", scan, codes)
+			}
 		}
 
 		// Without a basic ID the scan still counts, lands on LINE and is logged.

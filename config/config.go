@@ -73,6 +73,11 @@ type Config struct {
 	MaxNodeVisits    int
 	ReplyTokenWindow time.Duration
 
+	// QRFollowWindow is how long before a follow the account's only unclaimed QR code
+	// scan may be made for the follow to be credited with it, when the friend sends no
+	// scan code (LUMO_QR_FOLLOW_WINDOW).
+	QRFollowWindow time.Duration
+
 	// LogLevel is the app's log level (LUMO_LOG_LEVEL); TemporalLogLevel the embedded
 	// server's (LUMO_TEMPORAL_LOG_LEVEL), quieter by default because it is chatty.
 	LogLevel         string
@@ -100,6 +105,7 @@ var defaults = map[string]string{
 	"LUMO_MAX_NODE_VISITS":          "1000",
 	"LUMO_REPLY_TOKEN_WINDOW":       "50s",
 	"LUMO_LINE_TIMEOUT":             "10s",
+	"LUMO_QR_FOLLOW_WINDOW":         "3m",
 }
 
 // Load reads the configuration through getenv (os.Getenv in production, a map in tests)
@@ -187,6 +193,12 @@ func Load(getenv func(string) string) (Config, error) {
 	cfg.ReplyTokenWindow, err = time.ParseDuration(get("LUMO_REPLY_TOKEN_WINDOW"))
 	if err != nil || cfg.ReplyTokenWindow <= 0 || cfg.ReplyTokenWindow > time.Minute {
 		problems = append(problems, fmt.Errorf("LUMO_REPLY_TOKEN_WINDOW=%q: want a duration above 0 and at most 1m (LINE's reply tokens last about a minute)", get("LUMO_REPLY_TOKEN_WINDOW")))
+	}
+
+	// At most the hour a scan's code lives: unclaimed scans older than that are pruned.
+	cfg.QRFollowWindow, err = time.ParseDuration(get("LUMO_QR_FOLLOW_WINDOW"))
+	if err != nil || cfg.QRFollowWindow <= 0 || cfg.QRFollowWindow > time.Hour {
+		problems = append(problems, fmt.Errorf("LUMO_QR_FOLLOW_WINDOW=%q: want a duration above 0 and at most 1h", get("LUMO_QR_FOLLOW_WINDOW")))
 	}
 
 	if raw := get("LUMO_SECRET_KEY"); raw != "" {

@@ -40,6 +40,9 @@ func TestLoad_DefaultsMatchTheContract(t *testing.T) {
 	if cfg.MaxNodeVisits != 1000 || cfg.ReplyTokenWindow != 50*time.Second || cfg.LineTimeout != 10*time.Second {
 		t.Errorf("MaxNodeVisits = %d, ReplyTokenWindow = %s, LineTimeout = %s", cfg.MaxNodeVisits, cfg.ReplyTokenWindow, cfg.LineTimeout)
 	}
+	if cfg.QRFollowWindow != 3*time.Minute {
+		t.Errorf("QRFollowWindow = %s", cfg.QRFollowWindow)
+	}
 	if cfg.MaxWorkflows != 100 || cfg.MaxNodes != 100 || cfg.MaxDefinitionBytes != 400*1024 {
 		t.Errorf("limits = %d workflows, %d nodes, %d bytes", cfg.MaxWorkflows, cfg.MaxNodes, cfg.MaxDefinitionBytes)
 	}
@@ -79,11 +82,12 @@ func TestLoad_ReportsEveryBadSettingAtOnce(t *testing.T) {
 		"LUMO_MAX_NODE_VISITS":          "0",
 		"LUMO_REPLY_TOKEN_WINDOW":       "5m",
 		"LUMO_LINE_TIMEOUT":             "1m",
+		"LUMO_QR_FOLLOW_WINDOW":         "2h",
 	}))
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
-	for _, name := range []string{"LUMO_HTTP_ADDR", "LUMO_HTTP_BODY_LIMIT", "LUMO_SECRET_KEY", "LUMO_LOG_LEVEL", "LUMO_SHUTDOWN_TIMEOUT", "LUMO_PUBLIC_URL", "LUMO_WEBHOOK_DEDUPE_RETENTION", "LUMO_MAX_NODES", "LUMO_MAX_NODE_VISITS", "LUMO_REPLY_TOKEN_WINDOW", "LUMO_LINE_TIMEOUT"} {
+	for _, name := range []string{"LUMO_HTTP_ADDR", "LUMO_HTTP_BODY_LIMIT", "LUMO_SECRET_KEY", "LUMO_LOG_LEVEL", "LUMO_SHUTDOWN_TIMEOUT", "LUMO_PUBLIC_URL", "LUMO_WEBHOOK_DEDUPE_RETENTION", "LUMO_MAX_NODES", "LUMO_MAX_NODE_VISITS", "LUMO_REPLY_TOKEN_WINDOW", "LUMO_LINE_TIMEOUT", "LUMO_QR_FOLLOW_WINDOW"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

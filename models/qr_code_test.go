@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -53,11 +52,14 @@ func newQRFixture(t *testing.T, db *database.DB) qrFixture {
 	return f
 }
 
-func (f qrFixture) scan(t *testing.T, q models.QRCode, at time.Time) {
+// scan records a scan of q from the client address at the time, and returns its code.
+func (f qrFixture) scan(t *testing.T, q models.QRCode, client string, at time.Time) string {
 	t.Helper()
-	if _, err := f.store.RecordQRScan(f.ctx, q.ID, at); err != nil {
+	scanned, err := f.store.RecordQRScan(f.ctx, q.ID, client, at)
+	if err != nil {
 		t.Fatal(err)
 	}
+	return scanned.ScanCode
 }
 
 func (f qrFixture) friend(t *testing.T, n int) models.Friend {
@@ -119,7 +121,7 @@ func TestQRCode_CreateGetUpdateDelete(t *testing.T) {
 			t.Fatalf("another workspace's update: %v", err)
 		}
 
-		f.scan(t, f.poster, t0)
+		f.scan(t, f.poster, "198.51.100.1", t0)
 		if err := f.store.DeleteQRCode(f.ctx, other.ID, f.poster.ID); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("another workspace's delete: %v", err)
 		}
@@ -140,7 +142,7 @@ func TestRecordQRScan_CountsEachScanAndAnswersTheBasicID(t *testing.T) {
 	testenv.EachDatabase(t, func(t *testing.T, db *database.DB) {
 		f := newQRFixture(t, db)
 		for i := range 3 {
-			scanned, err := f.store.RecordQRScan(f.ctx, f.poster.ID, t0.Add(time.Duration(i)*time.Second))
+			scanned, err := f.store.RecordQRScan(f.ctx, f.poster.ID, fmt.Sprintf("198.51.100.%d", i), t0.Add(time.Duration(i)*time.Second))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,11 +150,11 @@ func TestRecordQRScan_CountsEachScanAndAnswersTheBasicID(t *testing.T) {
 				t.Fatalf("scan %d = %+v", i, scanned)
 			}
 		}
-		scanned, err := f.store.RecordQRScan(f.ctx, f.coast.ID, t0)
+		scanned, err := f.store.RecordQRScan(f.ctx, f.coast.ID, "198.51.100.1", t0)
 		if err != nil || scanned.BasicID != nil || scanned.QRCode.ScanCount != 1 {
 			t.Fatalf("scan of an account without a basic ID = %+v, %v", scanned, err)
 		}
-		if _, err := f.store.RecordQRScan(f.ctx, "nope", t0); !errors.Is(err, models.ErrNotFound) {
+		if _, err := f.store.RecordQRScan(f.ctx, "nope", "198.51.100.1", t0); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("unknown code: %v", err)
 		}
 		var scans []models.QRScan
@@ -163,112 +165,12 @@ func TestRecordQRScan_CountsEachScanAndAnswersTheBasicID(t *testing.T) {
 			!scans[0].ScannedAt.Equal(t0) || scans[0].ClaimedAt != nil || scans[0].ClaimedByFriendID != nil {
 			t.Fatalf("scans = %+v", scans)
 		}
-	})
-}
-
-func TestClaimScan_TwoScansTwoFriendsEachClaimOneOldestFirst(t *testing.T) {
-	testenv.EachDatabase(t, func(t *testing.T, db *database.DB) {
-		f := newQRFixture(t, db)
-		f.scan(t, f.flyer, t0.Add(time.Minute))
-		f.scan(t, f.poster, t0)
-		f.scan(t, f.coast, t0) // another account's: never claimed by this one's friends
-		first, second, third := f.friend(t, 1), f.friend(t, 2), f.friend(t, 3)
-		at := t0.Add(2 * time.Minute)
-
-		for _, want := range []struct {
-			friend models.Friend
-			code   models.QRCode
-		}{{first, f.poster}, {second, f.flyer}} {
-			got, ok, err := f.store.ClaimScan(f.ctx, f.ws.ID, f.account.ID, want.friend.ID, at, 10*time.Minute)
-			if err != nil || !ok || got.ID != want.code.ID {
-				t.Fatalf("claim by %s = %+v, %v, %v; want %s", want.friend.ID, got, ok, err, want.code.Name)
+		codes := map[string]bool{}
+		for i, scan := range scans {
+			if scan.Code == nil || codes[*scan.Code] || scan.ClientAddr != fmt.Sprintf("198.51.100.%d", i) {
+				t.Fatalf("scan %d: code %v (seen: %v), client %q; want a code of its own and its client", i, scan.Code, codes, scan.ClientAddr)
 			}
-		}
-		if got, ok, err := f.store.ClaimScan(f.ctx, f.ws.ID, f.account.ID, third.ID, at, 10*time.Minute); err != nil || ok {
-			t.Fatalf("third claim = %+v, %v, %v; want none left", got, ok, err)
-		}
-		// The first friend's follow handled again (a retry) gets its own scan back.
-		if got, ok, err := f.store.ClaimScan(f.ctx, f.ws.ID, f.account.ID, first.ID, at, 10*time.Minute); err != nil || !ok || got.ID != f.poster.ID {
-			t.Fatalf("repeated claim = %+v, %v, %v; want the poster again", got, ok, err)
-		}
-
-		var poster models.QRScan
-		if err := f.store.DB().Where("qr_code_id = ?", f.poster.ID).Take(&poster).Error; err != nil {
-			t.Fatal(err)
-		}
-		if poster.ClaimedByFriendID == nil || *poster.ClaimedByFriendID != first.ID || poster.ClaimedAt == nil || !poster.ClaimedAt.Equal(at) {
-			t.Fatalf("poster's scan = %+v", poster)
-		}
-		// Another workspace asking for the account finds nothing.
-		other, _ := testenv.Workspace(t, f.store, "globex")
-		f.scan(t, f.poster, t0.Add(90*time.Second))
-		if _, ok, err := f.store.ClaimScan(f.ctx, other.ID, f.account.ID, third.ID, at, 10*time.Minute); err != nil || ok {
-			t.Fatalf("another workspace's claim: %v, %v", ok, err)
-		}
-	})
-}
-
-func TestClaimScan_WindowIncludesItsEdgesOnly(t *testing.T) {
-	testenv.EachDatabase(t, func(t *testing.T, db *database.DB) {
-		f := newQRFixture(t, db)
-		const window = 30 * time.Minute
-		at := t0.Add(window)
-		f.scan(t, f.poster, t0.Add(-time.Second))    // just too old
-		f.scan(t, f.flyer, at.Add(time.Millisecond)) // after the follow: not its cause
-		friend := f.friend(t, 1)
-
-		if got, ok, err := f.store.ClaimScan(f.ctx, f.ws.ID, f.account.ID, friend.ID, at, window); err != nil || ok {
-			t.Fatalf("claim outside the window = %+v, %v, %v", got, ok, err)
-		}
-		f.scan(t, f.poster, t0) // exactly window before at
-		got, ok, err := f.store.ClaimScan(f.ctx, f.ws.ID, f.account.ID, friend.ID, at, window)
-		if err != nil || !ok || got.ID != f.poster.ID {
-			t.Fatalf("claim at the window's edge = %+v, %v, %v", got, ok, err)
-		}
-		f.scan(t, f.flyer, at) // at the very moment of the follow
-		got, ok, err = f.store.ClaimScan(f.ctx, f.ws.ID, f.account.ID, f.friend(t, 2).ID, at, window)
-		if err != nil || !ok || got.ID != f.flyer.ID {
-			t.Fatalf("claim of a scan at the follow's moment = %+v, %v, %v", got, ok, err)
-		}
-	})
-}
-
-func TestClaimScan_ConcurrentFriendsClaimDistinctScans(t *testing.T) {
-	testenv.EachDatabase(t, func(t *testing.T, db *database.DB) {
-		f := newQRFixture(t, db)
-		const n = 6
-		for i := range n {
-			f.scan(t, f.poster, t0.Add(time.Duration(i)*time.Second))
-		}
-		friends := make([]models.Friend, n+2)
-		for i := range friends {
-			friends[i] = f.friend(t, i+1)
-		}
-		var wg sync.WaitGroup
-		claimed := make([]bool, len(friends))
-		errs := make([]error, len(friends))
-		for i, friend := range friends {
-			wg.Go(func() {
-				_, claimed[i], errs[i] = f.store.ClaimScan(f.ctx, f.ws.ID, f.account.ID, friend.ID, t0.Add(time.Minute), time.Hour)
-			})
-		}
-		wg.Wait()
-		wins := 0
-		for i := range friends {
-			if errs[i] != nil {
-				t.Fatalf("friend %d: %v", i, errs[i])
-			}
-			if claimed[i] {
-				wins++
-			}
-		}
-		var claimers []string
-		err := f.store.DB().Model(&models.QRScan{}).Where("claimed_at IS NOT NULL").Distinct().Pluck("claimed_by_friend_id", &claimers).Error
-		if err != nil {
-			t.Fatal(err)
-		}
-		if wins != n || len(claimers) != n {
-			t.Fatalf("%d friends won, %d distinct claimers; want %d of each", wins, len(claimers), n)
+			codes[*scan.Code] = true
 		}
 	})
 }

@@ -27,7 +27,7 @@ func RegisterJourney(r Registry, cfg config.Config, store *models.Store, httpCli
 
 	line := &activities.LINE{Store: store, BaseURL: cfg.LineAPIURL, HTTPClient: httpClient, Timeout: cfg.LineTimeout}
 	friends := &activities.Friends{Store: store}
-	events := &activities.LineEvents{Store: store, LINE: line}
+	events := &activities.LineEvents{Store: store, LINE: line, QRFollowWindow: cfg.QRFollowWindow}
 	executions := &activities.Executions{Store: store}
 	autoMessages := &activities.AutoMessages{Store: store}
 	endpoints := &activities.HTTP{Store: store, HTTPClient: httpClient}

@@ -35,6 +35,7 @@ func New(deps Deps) (sdkworker.Worker, error) {
 	w := sdkworker.New(deps.Client, deps.Config.TemporalTaskQueue, sdkworker.Options{})
 
 	w.RegisterWorkflowWithOptions(workflows.PruneWebhookEvents, workflow.RegisterOptions{Name: workflows.PruneWebhookEventsName})
+	w.RegisterWorkflowWithOptions(workflows.PruneQRScans, workflow.RegisterOptions{Name: workflows.PruneQRScansName})
 
 	// One client for every LINE call, so connections to LINE are pooled.
 	lineHTTP := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}
@@ -43,28 +44,52 @@ func New(deps Deps) (sdkworker.Worker, error) {
 
 	maintenance := &activities.Maintenance{Store: deps.Store}
 	w.RegisterActivityWithOptions(maintenance.PruneWebhookEvents, activity.RegisterOptions{Name: activities.PruneWebhookEventsName})
+	w.RegisterActivityWithOptions(maintenance.PruneQRScans, activity.RegisterOptions{Name: activities.PruneQRScansName})
 	return w, nil
 }
 
 const (
-	// pruneScheduleID names the schedule in the Web UI's Schedules page.
-	pruneScheduleID = "lumo-prune-webhook-events"
-	// pruneInterval is how often old webhook deliveries are pruned.
+	// pruneScheduleID and pruneQRScansScheduleID name the schedules in the Web UI's
+	// Schedules page.
+	pruneScheduleID        = "lumo-prune-webhook-events"
+	pruneQRScansScheduleID = "lumo-prune-qr-scans"
+	// pruneInterval is how often old webhook deliveries and unclaimed QR scans are
+	// pruned.
 	pruneInterval = time.Hour
 )
 
 // EnsureSchedules creates the worker's own schedules, or brings an existing one's action
 // up to date with the configuration. Every worker calls it at start; all but the first
-// find the schedule there.
+// find the schedules there.
 func EnsureSchedules(ctx context.Context, c client.Client, cfg config.Config) error {
-	action := &client.ScheduleWorkflowAction{
-		ID:        pruneScheduleID,
-		Workflow:  workflows.PruneWebhookEventsName,
-		TaskQueue: cfg.TemporalTaskQueue,
-		Args:      []any{workflows.PruneWebhookEventsInput{Retention: cfg.WebhookDedupeRetention}},
+	schedules := []*client.ScheduleWorkflowAction{
+		{
+			ID:        pruneScheduleID,
+			Workflow:  workflows.PruneWebhookEventsName,
+			TaskQueue: cfg.TemporalTaskQueue,
+			Args:      []any{workflows.PruneWebhookEventsInput{Retention: cfg.WebhookDedupeRetention}},
+		},
+		{
+			ID:        pruneQRScansScheduleID,
+			Workflow:  workflows.PruneQRScansName,
+			TaskQueue: cfg.TemporalTaskQueue,
+			Args:      []any{workflows.PruneQRScansInput{Retention: models.ScanCodeLife}},
+		},
 	}
+	for _, action := range schedules {
+		// Each schedule starts its workflow under the schedule's own ID.
+		if err := ensureSchedule(ctx, c, action.ID, action); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureSchedule creates the schedule id, running action every pruneInterval, or makes
+// the existing one do so.
+func ensureSchedule(ctx context.Context, c client.Client, id string, action *client.ScheduleWorkflowAction) error {
 	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID:     pruneScheduleID,
+		ID:     id,
 		Spec:   client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: pruneInterval}}},
 		Action: action,
 	})
@@ -72,9 +97,9 @@ func EnsureSchedules(ctx context.Context, c client.Client, cfg config.Config) er
 		return nil
 	}
 	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		return fmt.Errorf("create schedule %s: %w", pruneScheduleID, err)
+		return fmt.Errorf("create schedule %s: %w", id, err)
 	}
-	handle := c.ScheduleClient().GetHandle(ctx, pruneScheduleID)
+	handle := c.ScheduleClient().GetHandle(ctx, id)
 	err = handle.Update(ctx, client.ScheduleUpdateOptions{
 		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
 			in.Description.Schedule.Action = action
@@ -83,7 +108,7 @@ func EnsureSchedules(ctx context.Context, c client.Client, cfg config.Config) er
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("update schedule %s: %w", pruneScheduleID, err)
+		return fmt.Errorf("update schedule %s: %w", id, err)
 	}
 	return nil
 }

@@ -117,4 +117,21 @@ func TestEnsureSchedules_CreatesThenUpdates(t *testing.T) {
 	if input.Retention != 48*time.Hour {
 		t.Fatalf("retention = %s, want 48h", input.Retention)
 	}
+
+	// Unclaimed QR scans are pruned once nothing can claim them.
+	desc, err = c.ScheduleClient().GetHandle(ctx, "lumo-prune-qr-scans").Describe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	action, ok = desc.Schedule.Action.(*client.ScheduleWorkflowAction)
+	if !ok || action.Workflow != workflows.PruneQRScansName || len(action.Args) != 1 {
+		t.Fatalf("QR scans schedule's action = %+v", desc.Schedule.Action)
+	}
+	var qrInput workflows.PruneQRScansInput
+	if err := converter.GetDefaultDataConverter().FromPayload(action.Args[0].(*commonpb.Payload), &qrInput); err != nil {
+		t.Fatal(err)
+	}
+	if qrInput.Retention != models.ScanCodeLife {
+		t.Fatalf("QR scans retention = %s, want %s", qrInput.Retention, models.ScanCodeLife)
+	}
 }

@@ -47,7 +47,8 @@ type InboxBatch struct {
 // LineInbox handles a friend's LINE events in timestamp order: it keeps the friend's
 // record (follow, unfollow), routes a reply to the question waiting for it (with its
 // reply token), fires the exit condition for other messages, and enrolls the friend in
-// the workflows the event triggers. It is started (or signalled) by the webhook and ends
+// the workflows the event triggers, qr_code_scanned for a scan their follow or their
+// scan-code message claimed. It is started (or signalled) by the webhook and ends
 // when no event is left; the next event starts it again.
 func LineInbox(ctx workflow.Context, in InboxInput) error {
 	x := &inbox{in: in, seen: map[string]bool{}}
@@ -128,6 +129,13 @@ func (x *inbox) handle(ctx workflow.Context, e models.LineEvent) error {
 		}
 		trigger.Type = definition.TriggerBlocked
 	case models.LineEventMessage, models.LineEventPostback:
+		if friend.ScanMessage {
+			// The text a QR code scan put in the friend's input box: it credits the scan
+			// (FriendFromEvent claimed it) and is nothing else, so it answers no question,
+			// matches no keyword and ends no run. Histories from before scan codes carry
+			// no ScanMessage in their recorded results, so they replay as they ran.
+			return x.enrollScanned(ctx, friend, e)
+		}
 		answered, err := x.answer(ctx, friend, e)
 		if err != nil {
 			return err
@@ -159,11 +167,20 @@ func (x *inbox) handle(ctx workflow.Context, e models.LineEvent) error {
 	if err := x.enroll(ctx, friend, e, trigger, props); err != nil {
 		return err
 	}
-	if e.Type == models.LineEventFollow && friend.QRCodeID != "" {
-		qr := definition.TriggerEvent{Type: definition.TriggerQRCodeScanned, QRCodeID: friend.QRCodeID}
-		return x.enroll(ctx, friend, e, qr, map[string]string{"qrCodeId": friend.QRCodeID})
+	if e.Type == models.LineEventFollow {
+		return x.enrollScanned(ctx, friend, e)
 	}
 	return nil
+}
+
+// enrollScanned fires qr_code_scanned for the scan the event credited to the friend,
+// if it credited one.
+func (x *inbox) enrollScanned(ctx workflow.Context, friend activities.EventFriend, e models.LineEvent) error {
+	if friend.QRCodeID == "" {
+		return nil
+	}
+	qr := definition.TriggerEvent{Type: definition.TriggerQRCodeScanned, QRCodeID: friend.QRCodeID}
+	return x.enroll(ctx, friend, e, qr, map[string]string{"qrCodeId": friend.QRCodeID})
 }
 
 // answer signals a text or postback to the question the friend is answering, if one
