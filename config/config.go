@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lumoworkflows/lumo/internal/egress"
 )
 
 // Config is every setting Lumo reads. The zero value is not useful; call Load.
@@ -72,6 +74,11 @@ type Config struct {
 	// still be used instead of a push (LUMO_REPLY_TOKEN_WINDOW, under LINE's minute).
 	MaxNodeVisits    int
 	ReplyTokenWindow time.Duration
+
+	// SendDataAllow opens internal addresses, which send_data steps may not reach
+	// otherwise, for on-premise endpoints: host names and networks (LUMO_SEND_DATA_ALLOW,
+	// comma-separated, e.g. "billing.corp.example,10.20.0.0/16").
+	SendDataAllow egress.AllowList
 
 	// LogLevel is the app's log level (LUMO_LOG_LEVEL); TemporalLogLevel the embedded
 	// server's (LUMO_TEMPORAL_LOG_LEVEL), quieter by default because it is chatty.
@@ -187,6 +194,11 @@ func Load(getenv func(string) string) (Config, error) {
 	cfg.ReplyTokenWindow, err = time.ParseDuration(get("LUMO_REPLY_TOKEN_WINDOW"))
 	if err != nil || cfg.ReplyTokenWindow <= 0 || cfg.ReplyTokenWindow > time.Minute {
 		problems = append(problems, fmt.Errorf("LUMO_REPLY_TOKEN_WINDOW=%q: want a duration above 0 and at most 1m (LINE's reply tokens last about a minute)", get("LUMO_REPLY_TOKEN_WINDOW")))
+	}
+
+	cfg.SendDataAllow, err = egress.ParseAllowList(getenv("LUMO_SEND_DATA_ALLOW"))
+	if err != nil {
+		problems = append(problems, fmt.Errorf("LUMO_SEND_DATA_ALLOW: %w", err))
 	}
 
 	if raw := get("LUMO_SECRET_KEY"); raw != "" {
