@@ -14,18 +14,22 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/lumoworkflows/lumo/definition"
+	"github.com/lumoworkflows/lumo/internal/egress"
 	"github.com/lumoworkflows/lumo/models"
 )
 
 // Error types of the send_data activity.
 const (
 	// ErrSendDataRefused: the request cannot succeed as it is (an answer other than 2xx,
-	// 408, 429 or 5xx; a redirect; a URL that is not http or https): retrying cannot help.
+	// 408, 429 or 5xx; a redirect; a URL that breaks the step's URL rules or leads to an
+	// internal address): retrying cannot help.
 	ErrSendDataRefused = "SendDataRefused"
 	// ErrSendDataFailed: the endpoint failed for now (408, 429, 5xx, a timeout, a lost
 	// connection); Temporal tries again.
@@ -47,9 +51,17 @@ const DefaultSendDataTimeout = 25 * time.Second
 // maxRedirects bounds the same-host redirects one request follows.
 const maxRedirects = 5
 
+// maxDrain bounds how much of an answer is read (and thrown away) so the connection can
+// be reused.
+const maxDrain = 64 << 10
+
 // SendDataInput is one signed POST of a send_data step, rendered: the body is final.
 type SendDataInput struct {
 	WorkspaceID string
+	// URLTemplate is the step's URL as written, and URL is it rendered: the activity
+	// checks both against the step's URL rules and that they have the same scheme, host
+	// and port. (Activities scheduled before URLTemplate existed have it empty.)
+	URLTemplate string
 	URL         string
 	// Body is the JSON object to send, byte for byte as it is signed.
 	Body json.RawMessage
@@ -61,7 +73,7 @@ type SendDataInput struct {
 	DeliveryID string
 }
 
-// SendDataResult says how the endpoint answered.
+// SendDataResult says how the endpoint answered: its status, never its body.
 type SendDataResult struct {
 	Status int
 }
@@ -76,17 +88,27 @@ type SendDataResult struct {
 // Temporal server, and each attempt is visible in the Web UI, with its error, as the
 // endpoint's owner will want to see when their server was down.
 //
+// The endpoint is named by a workspace, so the requests go through an egress transport:
+// they connect only to public addresses, or to what Allow names, and use no proxy. Only
+// 307 and 308 redirects to the same scheme and host are followed (they keep the method
+// and the signed body), and they are checked again when they connect; any other
+// redirect is the answer. Of an answer, only the status and the length are reported:
+// the body, which may be anything of the network the endpoint is in, never reaches an
+// error, a trace, a log or the Temporal history.
+//
 // An HTTP is safe for concurrent use; set Store.
 type HTTP struct {
 	Store *models.Store
-	// HTTPClient carries the requests; nil means http.DefaultClient. Its redirect policy
-	// is replaced: only 307 and 308 redirects to the same scheme and host are followed
-	// (they keep the method and the signed body); any other redirect is the answer.
-	HTTPClient *http.Client
+	// Allow names the internal hosts and networks the requests may reach
+	// (LUMO_SEND_DATA_ALLOW); the zero value allows none.
+	Allow egress.AllowList
 	// Timeout bounds each request; zero means DefaultSendDataTimeout.
 	Timeout time.Duration
 	// Now is the clock of X-Lumo-Timestamp; nil means time.Now.
 	Now func() time.Time
+
+	clientOnce sync.Once
+	httpClient *http.Client
 }
 
 // SendData POSTs in.Body to in.URL, signed with the workspace secret in.SecretName.
@@ -95,7 +117,7 @@ type HTTP struct {
 // non-retryable ErrSendDataRefused, and a secret the workspace lacks is a non-retryable
 // ErrNotFound.
 func (h *HTTP) SendData(ctx context.Context, in SendDataInput) (SendDataResult, error) {
-	target, err := checkDataURL(in.URL)
+	target, err := checkDataURL(in.URLTemplate, in.URL)
 	if err != nil {
 		return SendDataResult{}, temporal.NewNonRetryableApplicationError("send data: "+err.Error(), ErrSendDataRefused, nil)
 	}
@@ -133,22 +155,29 @@ func (h *HTTP) SendData(ctx context.Context, in SendDataInput) (SendDataResult, 
 	req.Header.Set(HeaderDeliveryID, in.DeliveryID)
 
 	res, err := h.client().Do(req)
+	var refused *egress.RefusedError
+	if errors.As(err, &refused) {
+		return SendDataResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+			"send data to %s: refused to connect to %s; the worker reaches internal hosts only when LUMO_SEND_DATA_ALLOW names them",
+			displayURL(target), refused.Reason), ErrSendDataRefused, nil)
+	}
 	if err != nil {
 		// No answer: refused, reset, or the timeout. The receiver may have acted on it;
 		// the delivery ID lets it drop the retry.
-		return SendDataResult{}, temporal.NewApplicationError(fmt.Sprintf("send data to %s: %v", displayURL(target), unwrapURLError(err)), ErrSendDataFailed)
+		return SendDataResult{}, temporal.NewApplicationError(fmt.Sprintf("send data to %s: %s", displayURL(target), connectionProblem(err)), ErrSendDataFailed)
 	}
 	defer res.Body.Close()
-	snippet := readSnippet(res.Body)
+	size := answerSize(res.Body)
 	if res.StatusCode/100 == 2 {
 		return SendDataResult{Status: res.StatusCode}, nil
 	}
 
 	msg := fmt.Sprintf("send data to %s: %d %s", displayURL(target), res.StatusCode, http.StatusText(res.StatusCode))
-	if loc := res.Header.Get("Location"); res.StatusCode/100 == 3 && loc != "" {
-		msg += " to " + loc + " (only 307 and 308 redirects to the same host are followed; point the step at the final URL)"
-	} else if snippet != "" {
-		msg += ": " + snippet
+	if res.StatusCode/100 == 3 {
+		// Where it points is the endpoint's to say, like its body: not repeated.
+		msg += ", a redirect (only 307 and 308 redirects to the same host are followed; point the step at the final URL)"
+	} else {
+		msg += fmt.Sprintf(" (an answer of %s, not shown)", size)
 	}
 	if attempt := attemptOf(ctx); attempt > 1 {
 		msg += fmt.Sprintf(" (attempt %d)", attempt)
@@ -173,18 +202,35 @@ func SignData(key, timestamp string, body []byte) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
-// checkDataURL parses a rendered send_data URL: absolute http or https, with a host.
-// (A {{…}} URL gets its final form only at run time, so this is checked here again.)
-func checkDataURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
+// checkDataURL parses a rendered send_data URL and checks it, and the step's URL it was
+// rendered from, against the rules of definition.DataURLProblem: a definition frozen
+// before those rules, or a rendering that went wrong, must not send a friend's data
+// elsewhere. The two must have the same scheme, host and port.
+func checkDataURL(template, raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, errors.New("the URL rendered empty")
+	}
+	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("the URL %q is not a URL", raw)
+		// Not repeated: it may hold a token, or what a friend typed.
+		return nil, errors.New("the URL is not a URL")
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("the URL %q is not http:// or https://", displayURL(u))
+	if problem := definition.DataURLProblem(raw); problem != "" {
+		return nil, fmt.Errorf("the URL %s %s", displayURL(u), problem)
 	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("the URL %q has no host", displayURL(u))
+	if template == "" {
+		return u, nil
+	}
+	if problem := definition.DataURLProblem(template); problem != "" {
+		return nil, fmt.Errorf("the step's URL %s", problem)
+	}
+	origin, err := url.Parse(definition.RenderDataURL(template, func(string) (string, bool) { return "", true }))
+	if err != nil {
+		return nil, errors.New("the step's URL is not a URL")
+	}
+	if !strings.EqualFold(origin.Scheme, u.Scheme) || !strings.EqualFold(origin.Host, u.Host) {
+		return nil, fmt.Errorf("the URL %s is not on the step's host %s://%s", displayURL(u), origin.Scheme, origin.Host)
 	}
 	return u, nil
 }
@@ -197,14 +243,12 @@ func displayURL(u *url.URL) string {
 	return shown.String()
 }
 
+// client is built once, so connections to an endpoint are pooled across requests.
 func (h *HTTP) client() *http.Client {
-	base := http.DefaultClient
-	if h.HTTPClient != nil {
-		base = h.HTTPClient
-	}
-	c := *base
-	c.CheckRedirect = sameHostRedirect
-	return &c
+	h.clientOnce.Do(func() {
+		h.httpClient = &http.Client{Transport: egress.NewTransport(h.Allow), CheckRedirect: sameHostRedirect}
+	})
+	return h.httpClient
 }
 
 // sameHostRedirect follows a redirect only when it keeps the request as it was signed
@@ -224,16 +268,25 @@ func sameHostRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// readSnippet reads the start of an answer for the error message, as one line, and
-// drains a little more so the connection can be reused.
-func readSnippet(body io.Reader) string {
-	raw, _ := io.ReadAll(io.LimitReader(body, 512))
-	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
-	text := strings.Join(strings.Fields(string(bytes.ToValidUTF8(raw, nil))), " ")
-	if len(raw) == 512 {
-		text += "…"
+// answerSize reads an answer (up to maxDrain, so the connection can be reused) and
+// says how long it was: the one thing about its body that is reported.
+func answerSize(body io.Reader) string {
+	n, _ := io.Copy(io.Discard, io.LimitReader(body, maxDrain+1))
+	if n > maxDrain {
+		return fmt.Sprintf("more than %d bytes", maxDrain)
 	}
-	return text
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// connectionProblem says why a request got no answer. net/http quotes the first line of
+// an answer it cannot read as HTTP, which is the endpoint's to say, like a body: that
+// is summed up, not repeated.
+func connectionProblem(err error) string {
+	err = unwrapURLError(err)
+	if strings.Contains(err.Error(), "malformed HTTP") {
+		return "the answer was not HTTP"
+	}
+	return err.Error()
 }
 
 // unwrapURLError drops net/http's "Post \"url\": " prefix, which would repeat the URL

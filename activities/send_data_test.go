@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lumoworkflows/lumo/activities"
+	"github.com/lumoworkflows/lumo/internal/egress"
 	"github.com/lumoworkflows/lumo/internal/testenv"
 	"github.com/lumoworkflows/lumo/models"
 )
@@ -86,8 +88,22 @@ func newSendDataFixture(t *testing.T, answers ...int) *sendDataFixture {
 	t.Cleanup(srv.Close)
 	return &sendDataFixture{
 		ctx: ctx, store: store, ws: ws, recv: recv, srv: srv,
-		http: &activities.HTTP{Store: store, Timeout: 2 * time.Second, Now: func() time.Time { return time.Unix(1700000000, 0) }},
+		http: &activities.HTTP{
+			Store: store, Timeout: 2 * time.Second, Now: func() time.Time { return time.Unix(1700000000, 0) },
+			// The receivers are httptest servers on loopback, which send_data may reach
+			// only when the allow list (LUMO_SEND_DATA_ALLOW) names it.
+			Allow: allowList(t, "127.0.0.1"),
+		},
 	}
+}
+
+func allowList(t *testing.T, setting string) egress.AllowList {
+	t.Helper()
+	allow, err := egress.ParseAllowList(setting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return allow
 }
 
 func (f *sendDataFixture) input(path string) activities.SendDataInput {
@@ -148,8 +164,8 @@ func TestSendData_ClassifiesTheAnswers(t *testing.T) {
 				}
 			default:
 				wantNonRetryable(t, "status", err, activities.ErrSendDataRefused)
-				if !strings.Contains(err.Error(), strconv.Itoa(tc.status)) || !strings.Contains(err.Error(), "from the receiver") {
-					t.Fatalf("err = %v, want the status and the answer", err)
+				if !strings.Contains(err.Error(), strconv.Itoa(tc.status)) || !strings.Contains(err.Error(), "bytes") {
+					t.Fatalf("err = %v, want the status and the answer's length", err)
 				}
 			}
 		})
@@ -248,6 +264,170 @@ func TestSendData_RefusesWithoutCalling(t *testing.T) {
 	wantNonRetryable(t, "missing secret", err, activities.ErrNotFound)
 	if got := f.recv.deliveries(); len(got) != 0 {
 		t.Fatalf("refused requests reached the endpoint: %+v", got)
+	}
+}
+
+// TestSendData_TheAnswerNeverReachesTheError: what an endpoint answers may be anything
+// of the network it is in; only its status and length go into the error, and from there
+// into the trace, the log and the Temporal history.
+func TestSendData_TheAnswerNeverReachesTheError(t *testing.T) {
+	const marker = "INTERNAL-SECRET-7f3a"
+	for _, status := range []int{http.StatusInternalServerError, http.StatusBadRequest, http.StatusForbidden, http.StatusFound, http.StatusTemporaryRedirect} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			f := newSendDataFixture(t)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if status/100 == 3 {
+					w.Header().Set("Location", "https://"+marker+".example/")
+				}
+				w.WriteHeader(status)
+				_, _ = io.WriteString(w, `{"error": "`+marker+`"}`)
+			}))
+			t.Cleanup(srv.Close)
+			in := f.input("")
+			in.URL = srv.URL + "/hook"
+			_, err := f.http.SendData(f.ctx, in)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if strings.Contains(err.Error(), marker) {
+				t.Fatalf("the answer reached the error: %v", err)
+			}
+			if !strings.Contains(err.Error(), strconv.Itoa(status)) {
+				t.Fatalf("err = %v, want the status", err)
+			}
+			if status/100 != 3 && !strings.Contains(err.Error(), "33 bytes") {
+				t.Fatalf("err = %v, want the answer's length", err)
+			}
+		})
+	}
+}
+
+// TestSendData_AnAnswerThatIsNotHTTPIsNotQuoted: net/http quotes the first line of an
+// answer it cannot read as HTTP (an SSH or SMTP banner, say) in its error.
+func TestSendData_AnAnswerThatIsNotHTTPIsNotQuoted(t *testing.T) {
+	const marker = "SSH-2.0-INTERNAL-SECRET-7f3a"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = io.WriteString(conn, marker+"\r\n")
+			conn.Close()
+		}
+	}()
+	f := newSendDataFixture(t)
+	in := f.input("")
+	in.URL = "http://" + ln.Addr().String() + "/hook"
+	_, err = f.http.SendData(f.ctx, in)
+	wantRetryable(t, err)
+	if strings.Contains(err.Error(), "INTERNAL-SECRET") || !strings.Contains(err.Error(), "not HTTP") {
+		t.Fatalf("err = %v, want it to say the answer was not HTTP, without quoting it", err)
+	}
+}
+
+// TestSendData_RefusesInternalAddresses: without an allow list, no send_data request
+// reaches the worker's own network, whatever the URL calls it.
+func TestSendData_RefusesInternalAddresses(t *testing.T) {
+	f := newSendDataFixture(t)
+	f.http = &activities.HTTP{Store: f.store, Timeout: 2 * time.Second}
+	port := f.srv.URL[strings.LastIndex(f.srv.URL, ":")+1:]
+	cases := []struct{ url, reason string }{
+		{f.srv.URL + "/hook", "loopback"},
+		{"http://localhost:" + port + "/hook", "loopback"},
+		{"http://[::1]:" + port + "/hook", "loopback"},
+		{"http://[::ffff:127.0.0.1]:" + port + "/hook", "loopback"},
+		{"http://10.1.2.3:" + port + "/hook", "private"},
+		{"http://169.254.169.254/latest/meta-data/", "link-local"},
+		{"http://100.64.0.1/hook", "carrier-grade NAT"},
+	}
+	for _, tc := range cases {
+		in := f.input("")
+		in.URL = tc.url
+		_, err := f.http.SendData(f.ctx, in)
+		wantNonRetryable(t, tc.url, err, activities.ErrSendDataRefused)
+		if err != nil && (!strings.Contains(err.Error(), tc.reason) || !strings.Contains(err.Error(), "LUMO_SEND_DATA_ALLOW")) {
+			t.Errorf("%s: err = %v, want it to say %q and how to allow it", tc.url, err, tc.reason)
+		}
+	}
+	if got := f.recv.deliveries(); len(got) != 0 {
+		t.Fatalf("the loopback receiver got %+v", got)
+	}
+}
+
+// TestSendData_ARedirectToLoopbackIsRefused: the receiver is allowed by name, and
+// redirects to loopback by address, which the allow list does not name.
+func TestSendData_ARedirectToLoopbackIsRefused(t *testing.T) {
+	f := newSendDataFixture(t)
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, f.srv.URL+"/hook", http.StatusPermanentRedirect)
+	}))
+	t.Cleanup(redirector.Close)
+	f.http = &activities.HTTP{Store: f.store, Timeout: 2 * time.Second, Allow: allowList(t, "localhost")}
+	in := f.input("")
+	in.URL = strings.Replace(redirector.URL, "127.0.0.1", "localhost", 1) + "/moved"
+	_, err := f.http.SendData(f.ctx, in)
+	wantNonRetryable(t, "redirect", err, activities.ErrSendDataRefused)
+	if got := f.recv.deliveries(); len(got) != 0 {
+		t.Fatalf("the redirect reached loopback: %+v", got)
+	}
+}
+
+func TestSendData_RefusesCredentialsInTheURL(t *testing.T) {
+	f := newSendDataFixture(t)
+	for _, userinfo := range []string{"user:hunter2@", "hunter2@", ":hunter2@"} {
+		in := f.input("/hook")
+		in.URL = strings.Replace(in.URL, "http://", "http://"+userinfo, 1)
+		_, err := f.http.SendData(f.ctx, in)
+		wantNonRetryable(t, userinfo, err, activities.ErrSendDataRefused)
+		if err != nil && (!strings.Contains(err.Error(), "credentials") || strings.Contains(err.Error(), "hunter2")) {
+			t.Errorf("%s: err = %v, want a refusal that does not repeat them", userinfo, err)
+		}
+	}
+	if got := f.recv.deliveries(); len(got) != 0 {
+		t.Fatalf("a URL with credentials was called: %+v", got)
+	}
+}
+
+// TestSendData_ChecksTheRenderedURLAgainstTheStep: the activity does not trust the
+// rendering it is given; the URL must be the step's URL with only its path segments and
+// query values filled in.
+func TestSendData_ChecksTheRenderedURLAgainstTheStep(t *testing.T) {
+	f := newSendDataFixture(t)
+	host := strings.TrimPrefix(f.srv.URL, "http://")
+	cases := []struct{ name, template, url, want string }{
+		{"another host", "https://hooks.example/u/{{friend.fields.site}}", f.srv.URL + "/u/x", "host"},
+		{"another port", "http://" + host + "/u", "http://" + strings.Split(host, ":")[0] + ":1/u", "host"},
+		{"a template in the host", "https://{{friend.fields.site}}/u", f.srv.URL + "/u", "scheme, host and port"},
+		{"a step's URL that is a template", "{{friend.fields.site}}", f.srv.URL + "/hook", "scheme, host and port"},
+		{"dot segments", "https://" + host + "/u/{{friend.fields.site}}/x", "https://" + host + "/u/..%2F..%2Fadmin/x", ". or .."},
+		{"a dot-dot segment", "https://" + host + "/u/{{friend.fields.site}}/x", "https://" + host + "/u/../x", ". or .."},
+		{"a fragment", "", f.srv.URL + "/hook#x", "fragment"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := f.input("")
+			in.URLTemplate, in.URL = tc.template, tc.url
+			_, err := f.http.SendData(f.ctx, in)
+			wantNonRetryable(t, tc.name, err, activities.ErrSendDataRefused)
+			if err != nil && !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want it to say %q", err, tc.want)
+			}
+		})
+	}
+	if got := f.recv.deliveries(); len(got) != 0 {
+		t.Fatalf("refused requests reached the endpoint: %+v", got)
+	}
+	// The step's URL rendered as it should be is sent.
+	in := f.input("")
+	in.URLTemplate, in.URL = f.srv.URL+"/hook", f.srv.URL+"/hook"
+	if _, err := f.http.SendData(f.ctx, in); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lumoworkflows/lumo/internal/egress"
 )
 
 // Config is every setting Lumo reads. The zero value is not useful; call Load.
@@ -77,6 +79,10 @@ type Config struct {
 	// scan may be made for the follow to be credited with it, when the friend sends no
 	// scan code (LUMO_QR_FOLLOW_WINDOW).
 	QRFollowWindow time.Duration
+	// SendDataAllow opens internal addresses, which send_data steps may not reach
+	// otherwise, for on-premise endpoints: host names and networks (LUMO_SEND_DATA_ALLOW,
+	// comma-separated, e.g. "billing.corp.example,10.20.0.0/16").
+	SendDataAllow egress.AllowList
 
 	// LogLevel is the app's log level (LUMO_LOG_LEVEL); TemporalLogLevel the embedded
 	// server's (LUMO_TEMPORAL_LOG_LEVEL), quieter by default because it is chatty.
@@ -199,6 +205,11 @@ func Load(getenv func(string) string) (Config, error) {
 	cfg.QRFollowWindow, err = time.ParseDuration(get("LUMO_QR_FOLLOW_WINDOW"))
 	if err != nil || cfg.QRFollowWindow <= 0 || cfg.QRFollowWindow > time.Hour {
 		problems = append(problems, fmt.Errorf("LUMO_QR_FOLLOW_WINDOW=%q: want a duration above 0 and at most 1h", get("LUMO_QR_FOLLOW_WINDOW")))
+	}
+
+	cfg.SendDataAllow, err = egress.ParseAllowList(getenv("LUMO_SEND_DATA_ALLOW"))
+	if err != nil {
+		problems = append(problems, fmt.Errorf("LUMO_SEND_DATA_ALLOW: %w", err))
 	}
 
 	if raw := get("LUMO_SECRET_KEY"); raw != "" {

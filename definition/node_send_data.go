@@ -22,6 +22,13 @@ const DefaultSigningSecret = "signing"
 // secret the workspace lacks. A definition only ever names a secret, so exports and
 // templates carry no credentials.
 //
+// The URL's scheme, host and port are written out; {{…}} may fill its path segments and
+// query values, under https:// only, and each value is percent-encoded so that nothing a
+// friend typed can move the request to another host or path (data_url.go). The URL may
+// not carry credentials (user:password@) or a #fragment. Where the request may connect
+// is the worker's decision: internal addresses are refused unless LUMO_SEND_DATA_ALLOW
+// opens them.
+//
 // Payload values are {{…}} texts, and the body is the payload with them filled in
 // ({"email": "mina@example.com"}). Without a payload the body is the friend and the
 // trigger's properties:
@@ -36,7 +43,7 @@ const DefaultSigningSecret = "signing"
 //	 "payload": {"email": "{{friend.fields.email}}"}, "next": "thanks"}
 type SendData struct {
 	NodeBase
-	URL       string            `json:"url,omitempty" validate:"required,max=2000,httpurl=tmpl,tmpl"`
+	URL       string            `json:"url,omitempty" validate:"required,max=2000,dataurl,tmpl"`
 	Payload   map[string]string `json:"payload,omitempty" validate:"max=50,dive,keys,slug,endkeys,max=2000,tmpl"`
 	SecretRef string            `json:"secretRef,omitempty" validate:"omitempty,slug"`
 }

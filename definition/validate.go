@@ -105,6 +105,7 @@ type scopeKey struct{}
 //	httpurl      an http or https URL (httpurl=tmpl: placeholders allowed)
 //	httpsurl     an https URL (httpsurl=tmpl: placeholders allowed)
 //	actionuri    an http, https, line or tel URI (actionuri=tmpl: placeholders allowed)
+//	dataurl      a send_data URL: placeholders only in path segments and query values (data_url.go)
 //	duration     a Go duration from 1s up to the parameter
 //	rgbcolor     #RRGGBB
 //	richmenuid   "richmenu-" and 32 hexadecimal digits
@@ -131,6 +132,7 @@ var fieldRules = sync.OnceValue(func() *validator.Validate {
 		"httpurl":     func(s, p string) bool { return validURL(s, p == "tmpl", "http", "https") },
 		"httpsurl":    func(s, p string) bool { return validURL(s, p == "tmpl", "https") },
 		"actionuri":   func(s, p string) bool { return validURL(s, p == "tmpl", "http", "https", "line", "tel") },
+		"dataurl":     func(s, _ string) bool { return DataURLProblem(s) == "" },
 		"duration":    func(s, p string) bool { return durationProblem(s, p) == "" },
 		"rgbcolor":    func(s, _ string) bool { return s == "" || rgbColorPattern.MatchString(s) },
 		"richmenuid":  func(s, _ string) bool { return s == "" || richMenuIDPattern.MatchString(s) },
@@ -202,6 +204,8 @@ func (c *checker) fieldMessage(fe validator.FieldError) string {
 		return "must be an https:// URL (LINE loads images over https only)"
 	case "actionuri":
 		return "must be an http, https, line or tel URI"
+	case "dataurl":
+		return DataURLProblem(text)
 	case "duration":
 		return durationProblem(text, fe.Param())
 	case "rgbcolor":

@@ -30,7 +30,7 @@ func RegisterJourney(r Registry, cfg config.Config, store *models.Store, httpCli
 	events := &activities.LineEvents{Store: store, LINE: line, QRFollowWindow: cfg.QRFollowWindow}
 	executions := &activities.Executions{Store: store}
 	autoMessages := &activities.AutoMessages{Store: store}
-	endpoints := &activities.HTTP{Store: store, HTTPClient: httpClient}
+	endpoints := &activities.HTTP{Store: store, Allow: cfg.SendDataAllow}
 	for name, fn := range map[string]any{
 		activities.LinePushName:                  line.Push,
 		activities.LineReplyName:                 line.Reply,

@@ -12,6 +12,7 @@ import (
 	"github.com/lumoworkflows/lumo/activities"
 	"github.com/lumoworkflows/lumo/config"
 	"github.com/lumoworkflows/lumo/definition"
+	"github.com/lumoworkflows/lumo/internal/egress"
 	"github.com/lumoworkflows/lumo/internal/linefake"
 	"github.com/lumoworkflows/lumo/internal/testenv"
 	"github.com/lumoworkflows/lumo/models"
@@ -27,6 +28,9 @@ type journeyWorld struct {
 	channel *linefake.Channel
 	input   workflows.JourneyInput
 	env     *testsuite.TestWorkflowEnvironment
+	// sendDataAllow is the worker's LUMO_SEND_DATA_ALLOW: send_data steps reach a
+	// receiver on loopback only when it names it.
+	sendDataAllow egress.AllowList
 }
 
 func newJourneyWorld(t *testing.T, doc string) *journeyWorld {
@@ -93,7 +97,7 @@ func newEnvFor(t *testing.T, w *journeyWorld) *testsuite.TestWorkflowEnvironment
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
-	worker.RegisterJourney(env, config.Config{LineAPIURL: w.line.URL()}, w.store, http.DefaultClient)
+	worker.RegisterJourney(env, config.Config{LineAPIURL: w.line.URL(), SendDataAllow: w.sendDataAllow}, w.store, http.DefaultClient)
 	return env
 }
 

@@ -13,7 +13,8 @@ import (
 )
 
 // sendDataStep POSTs the node's payload, rendered for the friend, to its URL, signed with
-// the workspace secret it names. The delivery ID is the run's, node's and visit's, so
+// the workspace secret it names. The URL's values are percent-encoded as they are filled
+// in, and the activity gets the URL as written too, to check the rendering against it. The delivery ID is the run's, node's and visit's, so
 // every attempt of this send carries the same one and the receiver can drop repeats.
 func sendDataStep(ctx workflow.Context, j *journey, node definition.Node) stepOutcome {
 	n := node.(*definition.SendData)
@@ -32,7 +33,8 @@ func sendDataStep(ctx workflow.Context, j *journey, node definition.Node) stepOu
 	}
 	err = workflow.ExecuteActivity(sendDataOptions(ctx), activities.HTTPSendDataName, activities.SendDataInput{
 		WorkspaceID: j.in.WorkspaceID,
-		URL:         definition.Render(n.URL, lookup),
+		URLTemplate: n.URL,
+		URL:         definition.RenderDataURL(n.URL, lookup),
 		Body:        body,
 		SecretName:  n.SigningSecret(),
 		DeliveryID:  j.retryKey(ctx, n.ID),

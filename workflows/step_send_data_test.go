@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/lumoworkflows/lumo/internal/egress"
 	"github.com/lumoworkflows/lumo/models"
 )
 
@@ -38,13 +39,16 @@ type hookReceiver struct {
 	key     string
 	mu      sync.Mutex
 	answers []int
-	got     []hookDelivery
+	// answerBody is what it writes after the status.
+	answerBody string
+	got        []hookDelivery
 }
 
 type hookDelivery struct {
 	Body       map[string]any
 	DeliveryID string
 	Signed     bool
+	Path       string
 }
 
 func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +60,7 @@ func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.Unmarshal(raw, &body)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.got = append(h.got, hookDelivery{Body: body, DeliveryID: r.Header.Get("X-Lumo-Delivery-Id"), Signed: signed})
+	h.got = append(h.got, hookDelivery{Body: body, DeliveryID: r.Header.Get("X-Lumo-Delivery-Id"), Signed: signed, Path: r.URL.EscapedPath()})
 	status := http.StatusOK
 	if !signed {
 		status = http.StatusUnauthorized
@@ -64,6 +68,7 @@ func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status, h.answers = h.answers[0], h.answers[1:]
 	}
 	w.WriteHeader(status)
+	_, _ = io.WriteString(w, h.answerBody)
 }
 
 func (h *hookReceiver) deliveries() []hookDelivery {
@@ -79,7 +84,15 @@ func newHookWorld(t *testing.T, doc, key, signingKey string, answers ...int) (*j
 	recv := &hookReceiver{key: key, answers: answers}
 	srv := httptest.NewServer(recv)
 	t.Cleanup(srv.Close)
-	w := newJourneyWorld(t, strings.ReplaceAll(doc, "RECEIVER", srv.URL))
+	w := newJourneyWorld(t, strings.ReplaceAll(strings.ReplaceAll(doc, "RECEIVER_HOST", strings.TrimPrefix(srv.URL, "http://")), "RECEIVER", srv.URL))
+	// The receiver listens on loopback, which the worker reaches only when its allow
+	// list (LUMO_SEND_DATA_ALLOW) names it.
+	allow, err := egress.ParseAllowList("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.sendDataAllow = allow
+	w.env = newEnvFor(t, w)
 	if signingKey != "" {
 		if _, _, err := w.store.PutSecret(context.Background(), w.input.WorkspaceID, "signing", signingKey); err != nil {
 			t.Fatal(err)
@@ -207,5 +220,67 @@ func TestSendData_RefusalWithoutFailedOutletFailsTheRun(t *testing.T) {
 	execution, _ := w.store.GetExecution(context.Background(), w.input.WorkspaceID, w.input.ExecutionID)
 	if execution.Status != models.ExecutionFailed {
 		t.Fatalf("execution = %+v", execution)
+	}
+}
+
+func TestSendData_WithoutAnAllowListLoopbackIsRefusedAtOnce(t *testing.T) {
+	w, recv := newHookWorld(t, hookFlow, "whsec_1", "whsec_1")
+	w.sendDataAllow = egress.AllowList{}
+	w.env = newEnvFor(t, w)
+	result := w.run(t)
+	if result.LastNode != "unposted" || len(recv.deliveries()) != 0 {
+		t.Fatalf("result = %+v, deliveries %+v", result, recv.deliveries())
+	}
+	rows, _ := w.store.ExecutionSteps(context.Background(), w.input.WorkspaceID, w.input.ExecutionID)
+	if !strings.Contains(rows[0].Error, "loopback") {
+		t.Fatalf("step = %+v", rows[0])
+	}
+}
+
+func TestSendData_TheAnswerNeverReachesTheTrace(t *testing.T) {
+	const marker = "INTERNAL-SECRET-7f3a"
+	w, recv := newHookWorld(t, hookFlow, "whsec_1", "whsec_1", http.StatusBadRequest)
+	recv.answerBody = `{"error": "` + marker + `"}`
+	w.run(t)
+	rows, _ := w.store.ExecutionSteps(context.Background(), w.input.WorkspaceID, w.input.ExecutionID)
+	if len(rows) == 0 || !strings.Contains(rows[0].Error, "400") || !strings.Contains(rows[0].Error, "33 bytes") {
+		t.Fatalf("steps = %+v, want the status and the answer's length", rows)
+	}
+	if strings.Contains(rows[0].Error, marker) {
+		t.Fatalf("the answer reached the trace: %q", rows[0].Error)
+	}
+}
+
+// TestSendData_AFriendsAnswerCannotMoveTheRequest: a question saved what the friend
+// typed in a field, and the step's URL puts that field in a path segment.
+func TestSendData_AFriendsAnswerCannotMoveTheRequest(t *testing.T) {
+	doc := `{"name": "Hook", "trigger": {"type": "friend_added"}, "start": "post",
+  "nodes": [{"id": "post", "type": "send_data", "url": "https://RECEIVER_HOST/sites/{{friend.fields.site}}/visits",
+             "next": "posted", "failed": "unposted"},
+            {"id": "posted", "type": "tag", "add": ["posted"]},
+            {"id": "unposted", "type": "tag", "add": ["post_failed"]}]}`
+	cases := []struct{ typed, inTrace string }{
+		// Spelled out as a whole segment, ".." would climb: refused before connecting.
+		{"../../admin", ". or .. segment"},
+		// Encoded, it stays one segment on the step's host: the (plain http) receiver
+		// cannot speak TLS, so the attempts fail, naming where they went.
+		{"@evil.example:80/x?y=1#z", "/sites/%40evil.example%3A80%2Fx%3Fy%3D1%23z/visits"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.typed, func(t *testing.T) {
+			w, recv := newHookWorld(t, doc, "whsec_1", "whsec_1")
+			if err := w.store.SetFriendField(context.Background(), w.input.WorkspaceID, w.input.Friend.FriendID, "site", tc.typed); err != nil {
+				t.Fatal(err)
+			}
+			result := w.run(t)
+			if result.LastNode != "unposted" || len(recv.deliveries()) != 0 {
+				t.Fatalf("result = %+v, deliveries %+v", result, recv.deliveries())
+			}
+			rows, _ := w.store.ExecutionSteps(context.Background(), w.input.WorkspaceID, w.input.ExecutionID)
+			if !strings.Contains(rows[0].Error, "https://127.0.0.1:") || !strings.Contains(rows[0].Error, tc.inTrace) ||
+				strings.Contains(rows[0].Error, "evil.example/") {
+				t.Fatalf("step error = %q, want %q", rows[0].Error, tc.inTrace)
+			}
+		})
 	}
 }
