@@ -23,7 +23,7 @@ const CodeRateLimited = "rate_limited"
 
 // maxBucketsPerLimit bounds each limit's memory. Buckets that have filled up again are
 // dropped as they are passed over; past this many at once (a flood from many addresses),
-// the least recently used go first. About 150 bytes a bucket: some 10 MiB a limit.
+// the least recently used go first. About 200 bytes a bucket: at most some 13 MiB a limit.
 const maxBucketsPerLimit = 65536
 
 // rateLimiter holds the API's token buckets: per API key on /v1, and per client address
