@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"log/slog"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,6 +33,8 @@ type Deps struct {
 	Runs func(kind string) bool
 	// LINE sends an auto message's test pushes; nil makes them answer 503.
 	LINE *activities.LINE
+	// Now is the rate limits' clock; nil means time.Now. Tests pass a clock they move.
+	Now func() time.Time
 }
 
 // server holds what the handlers share; its methods are the handlers.
@@ -88,12 +91,16 @@ func New(deps Deps) *echo.Echo {
 	// Outermost first: the request ID exists before anything logs, the access log sees the
 	// final status of everything inside it, a panic anywhere below becomes a 500, and no
 	// handler under /v1 runs without a valid key.
+	limits := newRateLimiter(cfg.RateLimits, cfg.TrustedProxies, deps.Now)
 	e.Use(
 		requestID(),
+		securityHeaders(), // before anything can answer, so every answer carries them
 		accessLog(log),
 		recoverPanics(log),
+		limits.perClient(), // before the key is checked: guessing keys is throttled too
 		limitBody(limit),
 		requireAPIKey(s.store),
+		limits.perAPIKey(),
 	)
 	s.routes(e)
 	return e

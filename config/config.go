@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -88,6 +89,12 @@ type Config struct {
 	// server's (LUMO_TEMPORAL_LOG_LEVEL), quieter by default because it is chatty.
 	LogLevel         string
 	TemporalLogLevel string
+
+	// RateLimits are the API's request limits (LUMO_RATE_LIMIT_*); TrustedProxies are
+	// the peers whose X-Forwarded-For names the client (LUMO_TRUSTED_PROXIES; none: the
+	// client is the TCP peer).
+	RateLimits     RateLimits
+	TrustedProxies []netip.Prefix
 }
 
 // Defaults are the values used when a variable is unset or empty.
@@ -112,6 +119,11 @@ var defaults = map[string]string{
 	"LUMO_REPLY_TOKEN_WINDOW":       "50s",
 	"LUMO_LINE_TIMEOUT":             "10s",
 	"LUMO_QR_FOLLOW_WINDOW":         "3m",
+
+	"LUMO_RATE_LIMIT_API_PER_KEY":         "100/s,burst=200",
+	"LUMO_RATE_LIMIT_API_PER_CLIENT":      "200/s,burst=400",
+	"LUMO_RATE_LIMIT_QR_PER_CLIENT":       "50/s,burst=100",
+	"LUMO_RATE_LIMIT_WEBHOOKS_PER_CLIENT": "1000/s,burst=2000",
 }
 
 // Load reads the configuration through getenv (os.Getenv in production, a map in tests)
@@ -218,6 +230,25 @@ func Load(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Errorf("LUMO_SECRET_KEY: %w", err))
 		}
 		cfg.SecretKey = key
+	}
+	if err := checkLoopback("LUMO_TEMPORAL_UI_ADDR", cfg.TemporalUIAddr); err != nil {
+		problems = append(problems, err)
+	}
+	rateLimit := func(name string) RateLimit {
+		limit, err := ParseRateLimit(get(name))
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", name, err))
+		}
+		return limit
+	}
+	cfg.RateLimits = RateLimits{
+		APIPerKey:         rateLimit("LUMO_RATE_LIMIT_API_PER_KEY"),
+		APIPerClient:      rateLimit("LUMO_RATE_LIMIT_API_PER_CLIENT"),
+		QRPerClient:       rateLimit("LUMO_RATE_LIMIT_QR_PER_CLIENT"),
+		WebhooksPerClient: rateLimit("LUMO_RATE_LIMIT_WEBHOOKS_PER_CLIENT"),
+	}
+	if cfg.TrustedProxies, err = ParseTrustedProxies(get("LUMO_TRUSTED_PROXIES")); err != nil {
+		problems = append(problems, fmt.Errorf("LUMO_TRUSTED_PROXIES: %w", err))
 	}
 	if cfg.TemporalNamespace == "" || cfg.TemporalTaskQueue == "" {
 		problems = append(problems, errors.New("LUMO_TEMPORAL_NAMESPACE and LUMO_TEMPORAL_TASK_QUEUE must not be empty"))

@@ -77,6 +77,8 @@ func newWorld(t *testing.T, options ...option) *world {
 		LineAPIURL:        line.URL(),
 		MaxNodeVisits:     1000,
 		ReplyTokenWindow:  50 * time.Second,
+		// RateLimits left zero: the defaults, as in production. Each test has an API, and
+		// so buckets, of its own, and sends a few dozen requests, far below a burst.
 	}
 	for _, o := range options {
 		o(&cfg)

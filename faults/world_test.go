@@ -80,6 +80,11 @@ func newWorld(t *testing.T, settings ...setting) *world {
 		"LUMO_DATA_DIR":            t.TempDir(),
 		"LUMO_LOG_LEVEL":           "info", // the processes say "listening" and "polling" at info
 		"LUMO_SHUTDOWN_TIMEOUT":    "5s",
+		// The suite answers up to 200 parked friends at once from 127.0.0.1, through the
+		// API and the webhook, and counts every answer: it tests faults, not limits.
+		"LUMO_RATE_LIMIT_API_PER_KEY":         "off",
+		"LUMO_RATE_LIMIT_API_PER_CLIENT":      "off",
+		"LUMO_RATE_LIMIT_WEBHOOKS_PER_CLIENT": "off",
 	}
 	for _, s := range settings {
 		s(env)

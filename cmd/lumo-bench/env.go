@@ -88,6 +88,10 @@ func startEnv(ctx context.Context, opts options) (_ *env, err error) {
 	}
 	cfg.DataDir = dir
 	cfg.TemporalTaskQueue = "lumo-bench"
+	// The benchmark drives hundreds of webhooks a second from 127.0.0.1 to find the
+	// process's ceiling, which a rate limit would hide: no limits here.
+	off := config.RateLimit{Off: true}
+	cfg.RateLimits = config.RateLimits{APIPerKey: off, APIPerClient: off, QRPerClient: off, WebhooksPerClient: off}
 	if cfg.TemporalAddr, err = devserver.FreeAddr("127.0.0.1"); err != nil {
 		return nil, err
 	}
