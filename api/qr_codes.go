@@ -243,7 +243,7 @@ func qrPNG(content string, size int) ([]byte, error) {
 // holds the code scans it.
 func (s *server) scanQRCode(c echo.Context) error {
 	ctx := c.Request().Context()
-	scanned, err := s.store.RecordQRScan(ctx, c.Param("id"), c.RealIP(), time.Now())
+	scanned, err := s.store.RecordQRScan(ctx, c.Param("id"), clientAddress(c.Request(), s.cfg.TrustedProxies), time.Now())
 	if errors.Is(err, models.ErrNotFound) {
 		return c.String(http.StatusNotFound, "QR code not found\n")
 	}

@@ -57,9 +57,18 @@ func (a *testAPI) getQRCode(key, id string) qrCode {
 // scan opens a scan link as a phone would, without following the redirect.
 func (a *testAPI) scan(path string) response {
 	a.t.Helper()
+	return a.scanWith(path, nil)
+}
+
+// scanWith is scan with extra request headers.
+func (a *testAPI) scanWith(path string, header http.Header) response {
+	a.t.Helper()
 	req, err := http.NewRequest(http.MethodGet, a.srv.URL+path, nil)
 	if err != nil {
 		a.t.Fatal(err)
+	}
+	for name, values := range header {
+		req.Header[name] = values
 	}
 	client := *a.srv.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -412,4 +421,33 @@ func TestLineAccounts_BasicIDIsCheckedLowercasedAndClearable(t *testing.T) {
 		}
 		a.do(http.MethodPost, "/v1/line-accounts", key, `{"name": "x", "basicId": 5}`).wantError(t, http.StatusBadRequest, "malformed_json")
 	})
+}
+
+// A client cannot pose as many by writing X-Forwarded-For: from a peer that is not a
+// trusted proxy the header is not read, so the scans keep one client address and the
+// per-client cap on unclaimed scans holds.
+func TestQRCodes_ForwardedForFromAnUntrustedPeerIsOneClient(t *testing.T) {
+	a := newTestAPI(t, testenv.SQLite(t))
+	_, key := a.workspace("acme")
+	res := a.do(http.MethodPost, "/v1/line-accounts", key, accountBodyWith("Cafe", "1650000000", `"basicId": "@cafe"`))
+	res.wantStatus(t, http.StatusCreated)
+	var account lineAccountWithBasicID
+	res.decode(t, &account)
+	q := a.createQRCode(key, "Poster", account.ID)
+	for i := range 6 {
+		forged := http.Header{"X-Forwarded-For": {fmt.Sprintf("203.0.113.%d", i+1)}}
+		a.scanWith("/q/"+q.ID, forged).wantStatus(t, http.StatusFound)
+	}
+	var addrs []string
+	if err := a.store.DB().Model(&models.QRScan{}).Where("qr_code_id = ? AND claimed_at IS NULL", q.ID).Pluck("client_addr", &addrs).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(addrs) == 0 || len(addrs) >= 6 {
+		t.Fatalf("unclaimed scans from %v: want fewer than 6, all from one client", addrs)
+	}
+	for _, addr := range addrs {
+		if addr != "127.0.0.1" {
+			t.Fatalf("a scan is counted as from %q: the untrusted X-Forwarded-For was read", addr)
+		}
+	}
 }
