@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Config is every setting Lumo reads. The zero value is not useful; call Load.
@@ -45,7 +46,8 @@ type Config struct {
 	// base64 or hex). Under `lumo dev` a key is generated in DataDir when it is empty.
 	SecretKey []byte
 
-	// DevAPIKey is the dev workspace's API key under `lumo dev` (LUMO_DEV_API_KEY).
+	// DevAPIKey is the dev workspace's API key under `lumo dev` (LUMO_DEV_API_KEY): empty,
+	// or at least MinDevAPIKeyLength characters.
 	DevAPIKey string
 
 	// LineAPIURL and LineDataAPIURL are the LINE Messaging API's base URLs
@@ -101,6 +103,11 @@ var defaults = map[string]string{
 	"LUMO_REPLY_TOKEN_WINDOW":       "50s",
 	"LUMO_LINE_TIMEOUT":             "10s",
 }
+
+// MinDevAPIKeyLength is the fewest characters LUMO_DEV_API_KEY may have. The dev key
+// opens the whole dev workspace, and a `lumo dev` API may listen beyond localhost: a
+// short key can be guessed. (Generated keys are 41 characters.)
+const MinDevAPIKeyLength = 32
 
 // Load reads the configuration through getenv (os.Getenv in production, a map in tests)
 // and reports every invalid setting at once.
@@ -195,6 +202,10 @@ func Load(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Errorf("LUMO_SECRET_KEY: %w", err))
 		}
 		cfg.SecretKey = key
+	}
+	// The message gives the key's length only: errors are logged and printed.
+	if n := utf8.RuneCountInString(cfg.DevAPIKey); n > 0 && n < MinDevAPIKeyLength {
+		problems = append(problems, fmt.Errorf("LUMO_DEV_API_KEY: %d characters; want at least %d characters (generate one with `openssl rand -base64 32`, or leave it empty for lumo dev to generate one)", n, MinDevAPIKeyLength))
 	}
 	if cfg.TemporalNamespace == "" || cfg.TemporalTaskQueue == "" {
 		problems = append(problems, errors.New("LUMO_TEMPORAL_NAMESPACE and LUMO_TEMPORAL_TASK_QUEUE must not be empty"))
