@@ -197,7 +197,9 @@ func TestDev_ServesEverythingAndKeepsStateAcrossRestart(t *testing.T) {
 	}
 }
 
-func TestDev_GeneratedAPIKeyStaysTheSameAcrossRestarts(t *testing.T) {
+// The generated key stays across restarts; setting LUMO_DEV_API_KEY then makes that the
+// dev key and revokes the generated one, so exactly one dev key works at a time.
+func TestDev_GeneratedAPIKeyStaysAcrossRestartsUntilLUMO_DEV_API_KEYReplacesIt(t *testing.T) {
 	cfg := devConfig(t, nil)
 	dev := startDev(t, cfg, app.DevOptions{})
 	first := dev.APIKey
@@ -207,12 +209,22 @@ func TestDev_GeneratedAPIKeyStaysTheSameAcrossRestarts(t *testing.T) {
 	stopDev(t, dev)
 
 	dev = startDev(t, cfg, app.DevOptions{})
-	defer stopDev(t, dev)
 	if dev.APIKey != first {
 		t.Fatalf("key changed across restart: %q then %q", first, dev.APIKey)
 	}
 	if r := call(t, "GET", dev.APIURL+"/v1/line-accounts", first, nil); r.status != 200 {
 		t.Fatalf("generated key refused: %d %s", r.status, r.body)
+	}
+	stopDev(t, dev)
+
+	cfg.DevAPIKey = devKey
+	dev = startDev(t, cfg, app.DevOptions{})
+	defer stopDev(t, dev)
+	if r := call(t, "GET", dev.APIURL+"/v1/line-accounts", devKey, nil); r.status != 200 {
+		t.Fatalf("LUMO_DEV_API_KEY refused: %d %s", r.status, r.body)
+	}
+	if r := call(t, "GET", dev.APIURL+"/v1/line-accounts", first, nil); r.status != 401 {
+		t.Fatalf("the replaced dev key still works: %d %s", r.status, r.body)
 	}
 }
 
