@@ -114,7 +114,7 @@ func TestAuthenticateAPIKey_RecordsWhenAKeyIsUsed(t *testing.T) {
 }
 
 // The dev key follows LUMO_DEV_API_KEY: a new value revokes the old key, going back
-// revives it, and keys made through the API for the dev workspace are left alone.
+// revives it, and the other keys of the dev workspace are left alone.
 func TestEnsureDevWorkspace_ChangingTheKeyRevokesTheOldOne(t *testing.T) {
 	testenv.EachDatabase(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
@@ -136,6 +136,10 @@ func TestEnsureDevWorkspace_ChangingTheKeyRevokesTheOldOne(t *testing.T) {
 			{devKey: newKey, live: []string{newKey, madeByAPI}, dead: []string{oldKey}},
 			{devKey: newKey, live: []string{newKey, madeByAPI}, dead: []string{oldKey}},
 			{devKey: oldKey, live: []string{oldKey, madeByAPI}, dead: []string{newKey}},
+			// Pointed at a key made through the API, that key becomes the dev key, and
+			// the next value revokes it like any dev key.
+			{devKey: madeByAPI, live: []string{madeByAPI}, dead: []string{oldKey, newKey}},
+			{devKey: newKey, live: []string{newKey}, dead: []string{oldKey, madeByAPI}},
 		}
 		for i, step := range steps {
 			again, err := store.EnsureDevWorkspace(ctx, "dev", step.devKey)

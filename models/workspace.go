@@ -73,8 +73,9 @@ func (s *Store) EnsureDevWorkspace(ctx context.Context, name, apiKey string) (Wo
 		case key.WorkspaceID != ws.ID:
 			return &ConflictError{Message: fmt.Sprintf("the dev API key already belongs to workspace %s", key.WorkspaceID)}
 		case key.RevokedAt != nil || !key.Dev:
-			// A key of this workspace made through the API becomes its dev key, which the
-			// next new LUMO_DEV_API_KEY revokes.
+			// LUMO_DEV_API_KEY went back to a key it had revoked, or names a key made
+			// through the API: either way it is the dev key now, live, and the next new
+			// value revokes it.
 			err := tx.Model(&APIKey{}).Where("id = ?", key.ID).
 				Updates(map[string]any{"revoked_at": nil, "dev": true}).Error
 			if err != nil {
