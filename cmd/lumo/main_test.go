@@ -165,7 +165,7 @@ func TestDev_StopsCleanlyOnSIGTERM(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("lumo dev did not exit within 30 s of SIGTERM")
 	}
-	for _, want := range []string{"http://" + httpAddr, "Temporal Web UI", "API key           "+devKey, "shutting down"} {
+	for _, want := range []string{"http://" + httpAddr, "Temporal Web UI", "API key           " + devKey, "shutting down"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("stdout does not show %q:\n%s", want, stdout.String())
 		}
