@@ -88,13 +88,14 @@ func workspaceID(c echo.Context) string {
 const actorHeader = "X-Lumo-Actor"
 
 // actor is who a /v1 request acts as: the X-Lumo-Actor header when it is a short
-// printable name, else "api-key:" and the key's prefix.
+// printable name, else the API key, by its ID ("api-key:<id>"): what is recorded is
+// shown to everyone in the workspace, so it carries nothing of the key itself.
 func actor(c echo.Context) string {
 	if name := strings.TrimSpace(c.Request().Header.Get(actorHeader)); name != "" && len(name) <= 200 && printable(name) {
 		return name
 	}
 	key, _ := c.Request().Context().Value(apiKeyContextKey{}).(models.APIKey)
-	return "api-key:" + key.Prefix
+	return key.Actor()
 }
 
 func printable(s string) bool {

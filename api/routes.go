@@ -71,4 +71,8 @@ func (s *server) routes(e *echo.Echo) {
 	v1.POST("/executions/:id/stop", s.stopExecution)
 	v1.POST("/executions/:id/replies", s.replyToExecution)
 	v1.GET("/workflow-templates", s.listTemplates)
+
+	v1.GET("/api-keys", s.listAPIKeys)
+	v1.POST("/api-keys", s.createAPIKey)
+	v1.DELETE("/api-keys/:id", s.revokeAPIKey)
 }

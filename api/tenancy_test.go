@@ -26,6 +26,8 @@ type ownedObjects struct {
 	// qrCodeID is a QR code no workflow's trigger names, of A's LINE account
 	// qrAccountID: not lineAccountID, whose DELETE would delete the code with it.
 	qrCodeID, qrAccountID string
+	// apiKeyID is a second key of A's, so that A may revoke it.
+	apiKeyID string
 }
 
 // needsEngine are the routes that call the Engine, which the tenancy test runs without:
@@ -149,6 +151,9 @@ var tenancyCases = map[string]func(a ownedObjects) (path, body string){
 	"DELETE /v1/friends/:id/tags/:tag": func(a ownedObjects) (string, string) {
 		return "/v1/friends/" + a.friendID + "/tags/vip", ""
 	},
+	"DELETE /v1/api-keys/:id": func(a ownedObjects) (string, string) {
+		return "/v1/api-keys/" + a.apiKeyID, ""
+	},
 }
 
 // routesWithIDs lists "METHOD /path" of every registered /v1 route with a path
@@ -195,6 +200,7 @@ func TestTenancy_OtherWorkspaceGets404OnEveryRouteWithAnID(t *testing.T) {
 		objects.qrAccountID = a.createAccount(keyA, "A's QR account", "1650000002").ID
 		objects.qrCodeID = a.createQRCode(keyA, "A's QR code", objects.qrAccountID).ID
 		objects.secretName = a.putSecret(keyA, "signing", "a-value").Name
+		objects.apiKeyID = a.createAPIKey(keyA, "A's second key").ID
 		// B has objects of its own, so B is not just an empty workspace.
 		a.createAccount(keyB, "B's account", "1650000001")
 

@@ -44,6 +44,9 @@ func devConfig(t *testing.T, vars map[string]string) config.Config {
 	return cfg
 }
 
+// devKey is a LUMO_DEV_API_KEY long enough for config.Load.
+const devKey = "dev-key-0123456789abcdefghijklmnop"
+
 func startDev(t *testing.T, cfg config.Config, opts app.DevOptions) *app.Dev {
 	t.Helper()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -94,7 +97,7 @@ func call(t *testing.T, method, url, key string, body io.Reader) response {
 }
 
 func TestDev_ServesEverythingAndKeepsStateAcrossRestart(t *testing.T) {
-	cfg := devConfig(t, map[string]string{"LUMO_DEV_API_KEY": "k"})
+	cfg := devConfig(t, map[string]string{"LUMO_DEV_API_KEY": devKey})
 	dev := startDev(t, cfg, app.DevOptions{})
 
 	// Liveness, readiness (database and Temporal), and the Web UI.
@@ -110,7 +113,7 @@ func TestDev_ServesEverythingAndKeepsStateAcrossRestart(t *testing.T) {
 
 	// The API with the dev key, and its refusals.
 	account := `{"name":"Cafe","channelId":"1650000000","channelSecret":"8c4b0b5d2f0e4a6b9c1d3e5f7a9b1c3d","channelAccessToken":"tok+en/x="}`
-	created := call(t, "POST", dev.APIURL+"/v1/line-accounts", "k", strings.NewReader(account))
+	created := call(t, "POST", dev.APIURL+"/v1/line-accounts", devKey, strings.NewReader(account))
 	if created.status != 201 {
 		t.Fatalf("create = %d %s", created.status, created.body)
 	}
@@ -125,8 +128,8 @@ func TestDev_ServesEverythingAndKeepsStateAcrossRestart(t *testing.T) {
 	}{
 		{"no key", "", strings.NewReader(account), 401},
 		{"wrong key", "nope", strings.NewReader(account), 401},
-		{"malformed JSON", "k", strings.NewReader(`{"name":`), 400},
-		{"2 MiB body", "k", bytes.NewReader(bytes.Repeat([]byte("a"), 2<<20)), 413},
+		{"malformed JSON", devKey, strings.NewReader(`{"name":`), 400},
+		{"2 MiB body", devKey, bytes.NewReader(bytes.Repeat([]byte("a"), 2<<20)), 413},
 	}
 	for _, r := range refusals {
 		if got := call(t, "POST", dev.APIURL+"/v1/line-accounts", r.key, r.body); got.status != r.want {
@@ -142,7 +145,7 @@ func TestDev_ServesEverythingAndKeepsStateAcrossRestart(t *testing.T) {
 	}
 	defer temporal.Close()
 	event := models.WebhookEvent{LineAccountID: createdAccount.ID, EventID: "e1", ReceivedAt: time.Now().Add(-30 * 24 * time.Hour)}
-	ws, err := dev.Store.AuthenticateAPIKey(ctx, "k")
+	ws, err := dev.Store.AuthenticateAPIKey(ctx, devKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +170,7 @@ func TestDev_ServesEverythingAndKeepsStateAcrossRestart(t *testing.T) {
 	dev = startDev(t, cfg, app.DevOptions{})
 	defer stopDev(t, dev)
 
-	list := call(t, "GET", dev.APIURL+"/v1/line-accounts", "k", nil)
+	list := call(t, "GET", dev.APIURL+"/v1/line-accounts", devKey, nil)
 	if list.status != 200 || !strings.Contains(list.body, createdAccount.ID) {
 		t.Fatalf("list after restart = %d %s", list.status, list.body)
 	}
@@ -194,7 +197,9 @@ func TestDev_ServesEverythingAndKeepsStateAcrossRestart(t *testing.T) {
 	}
 }
 
-func TestDev_GeneratedAPIKeyStaysTheSameAcrossRestarts(t *testing.T) {
+// The generated key stays across restarts; setting LUMO_DEV_API_KEY then makes that the
+// dev key and revokes the generated one, so exactly one dev key works at a time.
+func TestDev_GeneratedAPIKeyStaysAcrossRestartsUntilLUMO_DEV_API_KEYReplacesIt(t *testing.T) {
 	cfg := devConfig(t, nil)
 	dev := startDev(t, cfg, app.DevOptions{})
 	first := dev.APIKey
@@ -204,17 +209,27 @@ func TestDev_GeneratedAPIKeyStaysTheSameAcrossRestarts(t *testing.T) {
 	stopDev(t, dev)
 
 	dev = startDev(t, cfg, app.DevOptions{})
-	defer stopDev(t, dev)
 	if dev.APIKey != first {
 		t.Fatalf("key changed across restart: %q then %q", first, dev.APIKey)
 	}
 	if r := call(t, "GET", dev.APIURL+"/v1/line-accounts", first, nil); r.status != 200 {
 		t.Fatalf("generated key refused: %d %s", r.status, r.body)
 	}
+	stopDev(t, dev)
+
+	cfg.DevAPIKey = devKey
+	dev = startDev(t, cfg, app.DevOptions{})
+	defer stopDev(t, dev)
+	if r := call(t, "GET", dev.APIURL+"/v1/line-accounts", devKey, nil); r.status != 200 {
+		t.Fatalf("LUMO_DEV_API_KEY refused: %d %s", r.status, r.body)
+	}
+	if r := call(t, "GET", dev.APIURL+"/v1/line-accounts", first, nil); r.status != 401 {
+		t.Fatalf("the replaced dev key still works: %d %s", r.status, r.body)
+	}
 }
 
 func TestDev_InMemoryWritesNothingToTheDataDirectory(t *testing.T) {
-	cfg := devConfig(t, map[string]string{"LUMO_DEV_API_KEY": "k"})
+	cfg := devConfig(t, map[string]string{"LUMO_DEV_API_KEY": devKey})
 	dev := startDev(t, cfg, app.DevOptions{InMemory: true})
 	if r := call(t, "GET", dev.APIURL+"/readyz", "", nil); r.status != 200 {
 		t.Fatalf("/readyz = %d %s", r.status, r.body)

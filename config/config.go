@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lumoworkflows/lumo/internal/egress"
 )
@@ -48,7 +49,8 @@ type Config struct {
 	// base64 or hex). Under `lumo dev` a key is generated in DataDir when it is empty.
 	SecretKey []byte
 
-	// DevAPIKey is the dev workspace's API key under `lumo dev` (LUMO_DEV_API_KEY).
+	// DevAPIKey is the dev workspace's API key under `lumo dev` (LUMO_DEV_API_KEY): empty,
+	// or at least MinDevAPIKeyLength characters.
 	DevAPIKey string
 
 	// LineAPIURL and LineDataAPIURL are the LINE Messaging API's base URLs
@@ -125,6 +127,11 @@ var defaults = map[string]string{
 	"LUMO_RATE_LIMIT_QR_PER_CLIENT":       "50/s,burst=100",
 	"LUMO_RATE_LIMIT_WEBHOOKS_PER_CLIENT": "1000/s,burst=2000",
 }
+
+// MinDevAPIKeyLength is the fewest characters LUMO_DEV_API_KEY may have. The dev key
+// opens the whole dev workspace, and a `lumo dev` API may listen beyond localhost: a
+// short key can be guessed. (Generated keys are 41 characters.)
+const MinDevAPIKeyLength = 32
 
 // Load reads the configuration through getenv (os.Getenv in production, a map in tests)
 // and reports every invalid setting at once.
@@ -249,6 +256,11 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if cfg.TrustedProxies, err = ParseTrustedProxies(get("LUMO_TRUSTED_PROXIES")); err != nil {
 		problems = append(problems, fmt.Errorf("LUMO_TRUSTED_PROXIES: %w", err))
+	}
+
+	// The message gives the key's length only: errors are logged and printed.
+	if n := utf8.RuneCountInString(cfg.DevAPIKey); n > 0 && n < MinDevAPIKeyLength {
+		problems = append(problems, fmt.Errorf("LUMO_DEV_API_KEY: %d characters; want at least %d characters (generate one with `openssl rand -base64 32`, or leave it empty for lumo dev to generate one)", n, MinDevAPIKeyLength))
 	}
 	if cfg.TemporalNamespace == "" || cfg.TemporalTaskQueue == "" {
 		problems = append(problems, errors.New("LUMO_TEMPORAL_NAMESPACE and LUMO_TEMPORAL_TASK_QUEUE must not be empty"))

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lumoworkflows/lumo/config"
 )
@@ -56,7 +57,7 @@ func TestLoad_ReadsSettings(t *testing.T) {
 		"LUMO_HTTP_ADDR":    "0.0.0.0:9000",
 		"DATABASE_URL":      "postgres://u@db/lumo",
 		"LUMO_SECRET_KEY":   strings.Repeat("ab", 32),
-		"LUMO_DEV_API_KEY":  " k ",
+		"LUMO_DEV_API_KEY":  " " + devKey + " ",
 		"LUMO_LINE_API_URL": "http://127.0.0.1:9999/",
 		"LUMO_PUBLIC_URL":   "https://lumo.example.com/",
 	}))
@@ -64,9 +65,75 @@ func TestLoad_ReadsSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.HTTPAddr != "0.0.0.0:9000" || !cfg.UsesPostgres() || len(cfg.SecretKey) != 32 ||
-		cfg.DevAPIKey != "k" || cfg.LineAPIURL != "http://127.0.0.1:9999" || cfg.PublicURL != "https://lumo.example.com" {
+		cfg.DevAPIKey != devKey || cfg.LineAPIURL != "http://127.0.0.1:9999" || cfg.PublicURL != "https://lumo.example.com" {
 		t.Fatalf("cfg = %+v", cfg)
 	}
+}
+
+// devKey is a LUMO_DEV_API_KEY long enough to be accepted.
+const devKey = "dev-key-0123456789abcdefghijklmnop"
+
+func TestLoad_DevAPIKeyNeedsAtLeast32Characters(t *testing.T) {
+	cases := []struct {
+		name, value string
+		ok          bool
+	}{
+		{"unset: lumo dev generates one", "", true},
+		{"32 characters", strings.Repeat("k", 32), true},
+		{"the example key", devKey, true},
+		{"31 characters", strings.Repeat("k", 31), false},
+		{"one character", "k", false},
+		{"31 characters and spaces around", "  " + strings.Repeat("k", 31) + "  ", false},
+		{"32 characters of 2 bytes each count as 32", strings.Repeat("é", 32), true},
+		{"31 characters of 2 bytes each are too few", strings.Repeat("é", 31), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := config.Load(env(map[string]string{"LUMO_DEV_API_KEY": c.value}))
+			if c.ok {
+				if err != nil || cfg.DevAPIKey != strings.TrimSpace(c.value) {
+					t.Fatalf("DevAPIKey = %q, %v; want it accepted", cfg.DevAPIKey, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("a %d-character LUMO_DEV_API_KEY was accepted", len([]rune(strings.TrimSpace(c.value))))
+			}
+			if !strings.Contains(err.Error(), "LUMO_DEV_API_KEY") || !strings.Contains(err.Error(), "at least 32 characters") {
+				t.Errorf("error does not say what LUMO_DEV_API_KEY needs: %v", err)
+			}
+			if strings.Contains(err.Error(), strings.TrimSpace(c.value)) {
+				t.Errorf("error shows the key: %v", err)
+			}
+		})
+	}
+}
+
+// FuzzLoad_DevAPIKey: any LUMO_DEV_API_KEY is either taken (trimmed, 32 characters or
+// more) or refused by an error that names the variable and tells nothing of the key but its length.
+func FuzzLoad_DevAPIKey(f *testing.F) {
+	for _, seed := range []string{"", "k", devKey, strings.Repeat("é", 31), " \t" + devKey + "\n", strings.Repeat("x", 31)} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, value string) {
+		cfg, err := config.Load(env(map[string]string{"LUMO_DEV_API_KEY": value}))
+		key := strings.TrimSpace(value)
+		if err == nil {
+			if cfg.DevAPIKey != key || (key != "" && utf8.RuneCountInString(key) < 32) {
+				t.Fatalf("accepted %q as %q", value, cfg.DevAPIKey)
+			}
+			return
+		}
+		if !strings.Contains(err.Error(), "LUMO_DEV_API_KEY") {
+			t.Fatalf("error does not name LUMO_DEV_API_KEY: %v", err)
+		}
+		// The error says how long the key is, nothing else of it: another key of that
+		// length gets the same words.
+		_, same := config.Load(env(map[string]string{"LUMO_DEV_API_KEY": strings.Repeat("x", utf8.RuneCountInString(key))}))
+		if same == nil || same.Error() != err.Error() {
+			t.Fatalf("the error depends on the key's characters:\n%v\n%v", err, same)
+		}
+	})
 }
 
 func TestLoad_ReportsEveryBadSettingAtOnce(t *testing.T) {

@@ -39,9 +39,11 @@ func (s *Store) CreateWorkspace(ctx context.Context, name string) (Workspace, st
 }
 
 // EnsureDevWorkspace returns the workspace named name, creating it if missing, and makes
-// sure apiKey (a plaintext the operator chose) authenticates to it. It is how `lumo dev`
-// honours LUMO_DEV_API_KEY across restarts. It refuses a key that already belongs to
-// another workspace.
+// sure apiKey (a plaintext the operator chose) authenticates to it as its dev key. It is
+// how `lumo dev` honours LUMO_DEV_API_KEY across restarts: the previous dev key is
+// revoked when the value changes (and revived if it changes back), while keys made
+// through the API are left alone. It refuses a key that already belongs to another
+// workspace.
 func (s *Store) EnsureDevWorkspace(ctx context.Context, name, apiKey string) (Workspace, error) {
 	var ws Workspace
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -55,21 +57,36 @@ func (s *Store) EnsureDevWorkspace(ctx context.Context, name, apiKey string) (Wo
 				return fmt.Errorf("create dev workspace: %w", err)
 			}
 		}
-		var existing APIKey
-		if err := tx.Where("key_hash = ?", hashAPIKey(apiKey)).Limit(1).Find(&existing).Error; err != nil {
+		var key APIKey
+		if err := tx.Where("key_hash = ?", hashAPIKey(apiKey)).Limit(1).Find(&key).Error; err != nil {
 			return fmt.Errorf("find dev api key: %w", err)
 		}
 		switch {
-		case existing.ID == "":
-			key, _, err := newAPIKey(ws.ID, "dev", apiKey)
-			if err != nil {
+		case key.ID == "":
+			if key, _, err = newAPIKey(ws.ID, "dev", apiKey); err != nil {
 				return err
 			}
-			return tx.Create(&key).Error
-		case existing.WorkspaceID != ws.ID:
-			return &ConflictError{Message: fmt.Sprintf("the dev API key already belongs to workspace %s", existing.WorkspaceID)}
-		case existing.RevokedAt != nil:
-			return tx.Model(&existing).Update("revoked_at", nil).Error
+			key.Dev = true
+			if err := tx.Create(&key).Error; err != nil {
+				return fmt.Errorf("create dev api key: %w", err)
+			}
+		case key.WorkspaceID != ws.ID:
+			return &ConflictError{Message: fmt.Sprintf("the dev API key already belongs to workspace %s", key.WorkspaceID)}
+		case key.RevokedAt != nil || !key.Dev:
+			// LUMO_DEV_API_KEY went back to a key it had revoked, or names a key made
+			// through the API: either way it is the dev key now, live, and the next new
+			// value revokes it.
+			err := tx.Model(&APIKey{}).Where("id = ?", key.ID).
+				Updates(map[string]any{"revoked_at": nil, "dev": true}).Error
+			if err != nil {
+				return fmt.Errorf("revive dev api key: %w", err)
+			}
+		}
+		err = tx.Model(&APIKey{}).
+			Where("workspace_id = ? AND dev = ? AND id <> ? AND revoked_at IS NULL", ws.ID, true, key.ID).
+			Update("revoked_at", time.Now().UTC().Truncate(time.Microsecond)).Error
+		if err != nil {
+			return fmt.Errorf("revoke the previous dev api key: %w", err)
 		}
 		return nil
 	})

@@ -38,6 +38,7 @@ func TestRun_CommandLine(t *testing.T) {
 		{name: "help", args: []string{"help"}, wantStdout: "lumo dev"},
 		{name: "unknown command", args: []string{"serve"}, wantErr: `unknown command "serve"`},
 		{name: "bad setting names the variable", args: []string{"api"}, env: map[string]string{"LUMO_HTTP_ADDR": "nope"}, wantErr: "LUMO_HTTP_ADDR"},
+		{name: "a short dev key is refused, naming the variable", args: []string{"dev"}, env: map[string]string{"LUMO_DEV_API_KEY": "k"}, wantErr: "LUMO_DEV_API_KEY: 1 characters; want at least 32"},
 		{name: "api without secret key", args: []string{"api"}, env: env, wantErr: "LUMO_SECRET_KEY is required"},
 		{name: "migrate needs a direction", args: []string{"migrate"}, env: env, wantErr: "up|down|status"},
 		{name: "migrate unknown direction", args: []string{"migrate", "sideways"}, env: env, wantErr: "want up, down or status"},
@@ -89,6 +90,9 @@ func TestRun_MigrateDownRollsBackOneAtATimeUntilNothingIsLeft(t *testing.T) {
 	}
 }
 
+// devKey is a LUMO_DEV_API_KEY long enough for config.Load.
+const devKey = "dev-key-0123456789abcdefghijklmnop"
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -111,7 +115,7 @@ func TestDev_StopsCleanlyOnSIGTERM(t *testing.T) {
 	cmd := exec.Command(self, "dev")
 	cmd.Env = append(os.Environ(),
 		"LUMO_TEST_AS_LUMO=1",
-		"LUMO_DEV_API_KEY=k",
+		"LUMO_DEV_API_KEY="+devKey,
 		"LUMO_DATA_DIR="+dataDir,
 		"LUMO_HTTP_ADDR="+httpAddr,
 		"LUMO_TEMPORAL_ADDR="+freeAddr(t),
@@ -161,7 +165,7 @@ func TestDev_StopsCleanlyOnSIGTERM(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("lumo dev did not exit within 30 s of SIGTERM")
 	}
-	for _, want := range []string{"http://" + httpAddr, "Temporal Web UI", "API key           k", "shutting down"} {
+	for _, want := range []string{"http://" + httpAddr, "Temporal Web UI", "API key           " + devKey, "shutting down"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("stdout does not show %q:\n%s", want, stdout.String())
 		}
