@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/google/uuid"
@@ -175,10 +176,17 @@ func renderAutoMessage(m models.AutoMessage, friend *models.Friend) ([]json.RawM
 
 // lineSendError maps what LINE made of a push to the API's statuses, with LINE's own
 // words in the message: a refusal (bad message, unknown user, bad token) is a 422, a
-// spent monthly quota a 409, and LINE unreachable, failing or rate limiting a 503.
+// spent monthly quota a 409, and LINE failing or rate limiting a 503. LINE unreachable
+// is a 503 without the transport's error (it names hosts and ports), and a failure
+// before LINE was asked (credentials that do not open, the database) is the server's
+// own, mapped like any other error: 500, or 503 for an unreachable database.
 func lineSendError(err error) error {
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
+	var (
+		appErr    *temporal.ApplicationError
+		transport *url.Error
+	)
+	switch {
+	case errors.As(err, &appErr):
 		said := strings.TrimPrefix(appErr.Message(), "LINE push: ")
 		switch appErr.Type() {
 		case activities.ErrLineQuotaExceeded:
@@ -189,8 +197,16 @@ func lineSendError(err error) error {
 		}
 		return &Error{Status: http.StatusUnprocessableEntity, Code: CodeValidationFailed,
 			Message: "LINE refused the push: " + said, Cause: err}
+	case errors.As(err, &transport):
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+			Message: "LINE could not be reached; try again (a push that did arrive arrived once)", Cause: err}
+	case errors.Unwrap(err) != nil:
+		// LINE's answers are errors of their own (activities.lineFailure): one that
+		// wraps another error comes from this side, credentials or the database.
+		return err
 	}
+	// What is left is LINE's own answer to the push, a 5xx or 408, in LINE's words.
 	return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
-		Message: "LINE could not be reached or failed; try again (a push that did arrive arrived once): " +
+		Message: "LINE failed; try again (a push that did arrive arrived once): " +
 			strings.TrimPrefix(err.Error(), "LINE push: "), Cause: err}
 }

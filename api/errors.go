@@ -99,6 +99,9 @@ func validationFailed(fields map[string]string) *Error {
 	}
 }
 
+// temporalUnavailableMessage is the 503 a request gets when Temporal cannot be reached.
+const temporalUnavailableMessage = "the workflow engine (Temporal) cannot be reached right now; try again shortly"
+
 // toAPIError maps whatever a handler or middleware returned to an *Error: the API's own
 // errors pass through, the Store's sentinel errors and echo's routing errors get their
 // status, and anything else is an internal error whose detail stays in the log.
@@ -131,7 +134,8 @@ func toAPIError(err error, c echo.Context) *Error {
 	case errors.Is(err, models.ErrNotFound):
 		return notFound("not found")
 	case errors.Is(err, models.ErrUnavailable):
-		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: err.Error(), Cause: err}
+		// The wrapped text is Temporal's own error (hosts, ports, RPC detail): logged only.
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: temporalUnavailableMessage, Cause: err}
 	case models.DatabaseUnreachable(err):
 		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: "the database cannot be reached right now; try again shortly", Cause: err}
 	case errors.Is(err, models.ErrBadCursor):

@@ -2,12 +2,15 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/sdk/client"
+
+	"github.com/lumoworkflows/lumo/models"
 )
 
 // HealthChecker is the part of a Temporal client that /readyz uses; a
@@ -23,6 +26,14 @@ const readinessTimeout = 2 * time.Second
 const (
 	checkOK            = "ok"
 	checkNotConfigured = "not configured"
+	// checkUnreachable is what a failed check says; its error goes to the log, since
+	// /readyz is public and an error names hosts and ports.
+	checkUnreachable = "unreachable (detail in the log under this request's ID)"
+	// checkWrongKey is the secretKey check's failure: the process must be restarted with
+	// the right LUMO_SECRET_KEY.
+	checkWrongKey = "LUMO_SECRET_KEY cannot open the values sealed in this database (detail in the log)"
+	// checkKeyUnchecked is the secretKey check when the database does not answer.
+	checkKeyUnchecked = "not checked: the database did not answer"
 )
 
 type healthResponse struct {
@@ -40,12 +51,14 @@ func (s *server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, healthResponse{Status: "ok"})
 }
 
-// readyz is readiness: the database and Temporal answer, each within readinessTimeout.
-// It is 503 while any check fails, with each check's error text.
+// readyz is readiness: the database and Temporal answer, and the secret key opens the
+// database's sealed values (models.Store.CheckSecretKey), each within readinessTimeout.
+// It is 503 while any check fails, naming the check; the errors go to the log.
 func (s *server) readyz(c echo.Context) error {
 	checks := map[string]func(context.Context) error{
-		"database": s.checkDatabase,
-		"temporal": s.checkTemporal,
+		"database":  s.checkDatabase,
+		"temporal":  s.checkTemporal,
+		"secretKey": s.checkSecretKey,
 	}
 	results := make(map[string]string, len(checks))
 	var (
@@ -58,7 +71,7 @@ func (s *server) readyz(c echo.Context) error {
 			defer cancel()
 			result := checkOK
 			if err := check(ctx); err != nil {
-				result = err.Error()
+				result = s.readinessProblem(c, name, err)
 			}
 			mu.Lock()
 			results[name] = result
@@ -75,6 +88,24 @@ func (s *server) readyz(c echo.Context) error {
 	return c.JSON(http.StatusOK, readinessResponse{Status: "ready", Checks: results})
 }
 
+// readinessProblem is what /readyz says of a failed check; the error itself is logged.
+func (s *server) readinessProblem(c echo.Context, check string, err error) string {
+	var notConfigured notConfiguredError
+	if errors.As(err, &notConfigured) {
+		return checkNotConfigured
+	}
+	s.log.WarnContext(c.Request().Context(), "readiness check failed",
+		"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "check", check, "error", err.Error())
+	switch {
+	case check != "secretKey":
+		return checkUnreachable
+	case errors.Is(err, models.ErrWrongSecretKey):
+		return checkWrongKey
+	default:
+		return checkKeyUnchecked
+	}
+}
+
 type notConfiguredError struct{}
 
 func (notConfiguredError) Error() string { return checkNotConfigured }
@@ -84,6 +115,13 @@ func (s *server) checkDatabase(ctx context.Context) error {
 		return notConfiguredError{}
 	}
 	return s.store.Ping(ctx)
+}
+
+func (s *server) checkSecretKey(ctx context.Context) error {
+	if s.store == nil {
+		return notConfiguredError{}
+	}
+	return s.store.CheckSecretKey(ctx)
 }
 
 func (s *server) checkTemporal(ctx context.Context) error {

@@ -98,8 +98,8 @@ func TestReadyz_WithoutTemporalIs503NotConfigured(t *testing.T) {
 	res.wantStatus(t, http.StatusServiceUnavailable)
 	var got readiness
 	res.decode(t, &got)
-	want := readiness{Status: "unavailable", Checks: map[string]string{"database": "ok", "temporal": "not configured"}}
-	if got.Status != want.Status || len(got.Checks) != 2 || got.Checks["database"] != "ok" || got.Checks["temporal"] != "not configured" {
+	want := readiness{Status: "unavailable", Checks: map[string]string{"database": "ok", "temporal": "not configured", "secretKey": "ok"}}
+	if got.Status != want.Status || len(got.Checks) != 3 || got.Checks["database"] != "ok" || got.Checks["temporal"] != "not configured" || got.Checks["secretKey"] != "ok" {
 		t.Errorf("readiness = %+v, want %+v", got, want)
 	}
 }

@@ -269,12 +269,11 @@ func (s *server) stopWorkflow(c echo.Context) error {
 			return w, err
 		}
 		if err := s.engine.EjectWorkflow(ctx, ws, id); err != nil {
-			if !errors.Is(err, models.ErrUnavailable) {
-				// %v, not %w: the answer is a 503 whatever the engine said (an ErrNotFound
-				// in the chain would make it a 404, yet the workflow is there, stopped).
-				err = fmt.Errorf("%w: %v", models.ErrUnavailable, err)
-			}
-			return w, fmt.Errorf("workflow %s is stopped, but its runs could not be ejected (stop it again to retry): %w", id, err)
+			// A 503 whatever the engine said (an ErrNotFound in its chain must not make it
+			// a 404: the workflow is there, stopped); what it said goes to the log.
+			return w, &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+				Message: "the workflow is stopped, but its runs could not be ejected: the workflow engine (Temporal) cannot be reached; stop it again to retry",
+				Cause:   fmt.Errorf("eject the runs of workflow %s: %w", id, err)}
 		}
 		return w, nil
 	})

@@ -87,6 +87,10 @@ func StartDev(ctx context.Context, cfg config.Config, opts DevOptions, log *slog
 	}
 	d.stops = append(d.stops, func(context.Context) error { return db.Close() })
 	d.Store = store
+	// It runs a worker: with the wrong key every step that opens a secret would fail.
+	if err := checkSecretKey(ctx, store, log); err != nil {
+		return nil, fmt.Errorf("lumo dev does not start: %w", err)
+	}
 
 	temporalDB := ""
 	if !opts.InMemory {

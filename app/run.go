@@ -25,6 +25,9 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
+	// A wrong key does not stop the API: it serves what needs no secret, and /readyz is
+	// 503 (check secretKey) so that a rollout with the wrong key gets no traffic.
+	_ = checkSecretKey(ctx, store, log)
 	// A lazy client: the API serves (and /readyz says Temporal is down) while the
 	// cluster is unreachable, instead of refusing to start.
 	temporal, err := client.NewLazyClient(temporalOptions(cfg, log))
@@ -51,6 +54,11 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
+	// A worker with the wrong key would fail every step that opens a secret: it refuses
+	// to start instead.
+	if err := checkSecretKey(ctx, store, log); err != nil {
+		return fmt.Errorf("the worker does not start: %w", err)
+	}
 	temporal, err := DialTemporal(ctx, cfg, log)
 	if err != nil {
 		return err

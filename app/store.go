@@ -32,7 +32,7 @@ func OpenStore(ctx context.Context, cfg config.Config, inMemory bool, log *slog.
 	if len(cfg.SecretKey) == 0 {
 		return nil, nil, errors.New("LUMO_SECRET_KEY is required (32 bytes, base64 or hex; `lumo dev` generates one)")
 	}
-	box, err := secrets.NewBox(cfg.SecretKey)
+	box, err := secrets.NewBox(cfg.SecretKey, cfg.PreviousSecretKeys...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -48,6 +49,9 @@ type Config struct {
 	// SecretKey encrypts channel secrets and tokens at rest: 32 bytes (LUMO_SECRET_KEY,
 	// base64 or hex). Under `lumo dev` a key is generated in DataDir when it is empty.
 	SecretKey []byte
+	// PreviousSecretKeys open values sealed before a key rotation but seal nothing: the
+	// keys after the first in LUMO_SECRET_KEY, a comma-separated list.
+	PreviousSecretKeys [][]byte
 
 	// DevAPIKey is the dev workspace's API key under `lumo dev` (LUMO_DEV_API_KEY): empty,
 	// or at least MinDevAPIKeyLength characters.
@@ -232,11 +236,13 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	if raw := get("LUMO_SECRET_KEY"); raw != "" {
-		key, err := ParseSecretKey(raw)
-		if err != nil {
-			problems = append(problems, fmt.Errorf("LUMO_SECRET_KEY: %w", err))
+		keys, keyProblems := parseSecretKeys(raw)
+		for _, problem := range keyProblems {
+			problems = append(problems, fmt.Errorf("LUMO_SECRET_KEY: %w", problem))
 		}
-		cfg.SecretKey = key
+		if len(keyProblems) == 0 {
+			cfg.SecretKey, cfg.PreviousSecretKeys = keys[0], keys[1:]
+		}
 	}
 	if err := checkLoopback("LUMO_TEMPORAL_UI_ADDR", cfg.TemporalUIAddr); err != nil {
 		problems = append(problems, err)
@@ -284,6 +290,51 @@ func ParseSecretKey(raw string) ([]byte, error) {
 		}
 	}
 	return nil, errors.New("want 32 bytes as base64 or 64 hex digits (generate one with `openssl rand -base64 32`)")
+}
+
+// ParseSecretKeys reads LUMO_SECRET_KEY's list: comma-separated keys, each as
+// ParseSecretKey takes it, the current key first. It names the position of every bad
+// key (never the key itself) and refuses a key given twice.
+func ParseSecretKeys(raw string) ([][]byte, error) {
+	keys, problems := parseSecretKeys(raw)
+	return keys, errors.Join(problems...)
+}
+
+func parseSecretKeys(raw string) ([][]byte, []error) {
+	entries := strings.Split(raw, ",")
+	position := func(i int) string {
+		if len(entries) == 1 {
+			return "the key"
+		}
+		return fmt.Sprintf("key %d of %d", i+1, len(entries))
+	}
+	var (
+		keys      [][]byte
+		positions []int // positions[k] is keys[k]'s place in the list, from 1
+		problems  []error
+	)
+	for i, entry := range entries {
+		if strings.TrimSpace(entry) == "" {
+			problems = append(problems, fmt.Errorf("%s is empty", position(i)))
+			continue
+		}
+		key, err := ParseSecretKey(entry)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", position(i), err))
+			continue
+		}
+		for k, earlier := range keys {
+			if bytes.Equal(earlier, key) {
+				// Two spellings of one key would be one key in two places: a mistake.
+				problems = append(problems, fmt.Errorf("%s is key %d again", position(i), positions[k]))
+			}
+		}
+		keys, positions = append(keys, key), append(positions, i+1)
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return keys, nil
 }
 
 // UsesPostgres tells whether the app's data lives in PostgreSQL rather than SQLite.

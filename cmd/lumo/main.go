@@ -5,6 +5,7 @@
 //	lumo worker               the Temporal worker alone (scale out: run several)
 //	lumo migrate up|down|status
 //	lumo workspace create NAME
+//	lumo secrets rotate [--batch N]
 //
 // Settings come from the environment (see the README and .env.example).
 package main
@@ -30,6 +31,7 @@ Usage:
   lumo worker                  the Temporal worker, against LUMO_TEMPORAL_ADDR and DATABASE_URL
   lumo migrate up|down|status  apply, roll back one, or list the database migrations
   lumo workspace create NAME   create a workspace and print its first API key (shown once)
+  lumo secrets rotate          re-seal every secret under the first key of LUMO_SECRET_KEY
 
 Settings are environment variables; see README.md.
 `
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, cfg, rest, log, stdout)
 	case "workspace":
 		return runWorkspace(ctx, cfg, rest, log, stdout)
+	case "secrets":
+		return runSecrets(ctx, cfg, rest, log, stdout)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q: %w", command, errUsage)
