@@ -2,13 +2,13 @@ package api
 
 import (
 	"testing"
-
-	"github.com/lumoworkflows/lumo/models"
+	"time"
 )
 
 // FuzzParseLineEvents feeds arbitrary bodies to the webhook's parser (the LINE SDK's
-// callback request, then Lumo's reduction). It never panics, and every event it keeps
-// has an ID, a user and a type Lumo acts on.
+// callback request, then Lumo's reduction and checks). It never panics, every event it
+// keeps has an ID, a user and a type Lumo acts on and passes the checks, and every
+// event it rejects says why.
 func FuzzParseLineEvents(f *testing.F) {
 	seeds := []string{
 		`{"destination": "U1", "events": []}`,
@@ -26,18 +26,24 @@ func FuzzParseLineEvents(f *testing.F) {
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
-	acted := map[string]bool{
-		models.LineEventFollow: true, models.LineEventUnfollow: true, models.LineEventMessage: true,
-		models.LineEventPostback: true, models.LineEventVideoPlayComplete: true,
-	}
+	now := time.Date(2026, time.March, 1, 12, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		events, err := parseLineEvents(body)
+		events, rejected, err := parseLineEvents(body, now)
 		if err != nil {
 			return
 		}
 		for _, e := range events {
-			if e.ID == "" || e.UserID == "" || !acted[e.Type] {
+			source := lineSource{UserID: e.UserID}
+			if e.ID == "" || !actedOn[e.Type] {
 				t.Fatalf("kept an event Lumo cannot act on: %+v", e)
+			}
+			if field, problem := lineEventProblem(e, source, e.Timestamp.UnixMilli(), now); problem != "" {
+				t.Fatalf("kept an event whose %s %s: %+v", field, problem, e)
+			}
+		}
+		for _, r := range rejected {
+			if r.key == "" || r.reason == "" || !actedOn[r.typ] {
+				t.Fatalf("a rejected event without its key, reason or type: %+v", r)
 			}
 		}
 	})
