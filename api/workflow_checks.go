@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lumoworkflows/lumo/definition"
+	"github.com/lumoworkflows/lumo/internal/safetext"
 	"github.com/lumoworkflows/lumo/models"
 )
 
@@ -38,6 +39,11 @@ func (s *server) parseDraft(doc []byte, what string) (*definition.Definition, de
 	}
 	if strings.TrimSpace(d.Name) == "" {
 		refused = append(refused, definition.Problem{Path: "name", Message: "required"})
+	}
+	// A name shows in lists, file names and the Temporal Web UI, even a draft's: one
+	// that would break those is refused before it is saved.
+	if problem := safetext.Problem(d.Name); problem != "" {
+		refused = append(refused, definition.Problem{Path: "name", Message: problem})
 	}
 	if len(refused) > 0 {
 		e := validationFailed(refused.Fields())
