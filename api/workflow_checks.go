@@ -3,10 +3,12 @@ package api
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/lumoworkflows/lumo/definition"
 	"github.com/lumoworkflows/lumo/internal/safetext"
+	"github.com/lumoworkflows/lumo/internal/strictjson"
 	"github.com/lumoworkflows/lumo/models"
 )
 
@@ -32,6 +34,11 @@ func (s *server) parseDraft(doc []byte, what string) (*definition.Definition, de
 	d, problems := definition.Parse(doc, limits)
 	if d == nil {
 		return nil, nil, malformedJSON("%s%s", what, problems.Error())
+	}
+	if repeated := strictjson.DuplicateKeys(doc, reflect.TypeFor[definition.Definition](), ""); len(repeated) > 0 {
+		e := duplicateKeys(repeated)
+		e.Message = what + "the definition has a key twice in one object; send each key once"
+		return nil, nil, e
 	}
 	refused := definition.Problems{}
 	if len(d.Nodes) > limits.MaxNodes {
