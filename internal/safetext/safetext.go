@@ -48,9 +48,13 @@ func Problem(s string) string {
 }
 
 // Clean makes text from outside into a name: line breaks, tabs and other controls become
-// spaces, the invisible marks go, and the result is trimmed. A friend's answer "Tea\n"
-// becomes the tag "Tea".
+// spaces and the invisible marks go; text left blank becomes "". A name the rule accepts
+// comes back unchanged (unless blank), so cleaning a definition's own tag is harmless; a
+// friend's answer "Black\ttea" becomes the tag "Black tea".
 func Clean(s string) string {
+	if Valid(s) && strings.TrimSpace(s) != "" {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -61,5 +65,8 @@ func Clean(s string) string {
 			b.WriteByte(' ')
 		}
 	}
-	return strings.TrimSpace(b.String())
+	if strings.TrimSpace(b.String()) == "" {
+		return ""
+	}
+	return b.String()
 }

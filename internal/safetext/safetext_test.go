@@ -38,12 +38,14 @@ func TestProblem_AcceptsNamesInAnyScript(t *testing.T) {
 
 func TestClean_TurnsControlsIntoSpacesAndDropsMarks(t *testing.T) {
 	cases := map[string]string{
-		"Tea\n":              "Tea",
+		"Tea\n":              "Tea ",
 		"Black\ttea":         "Black tea",
 		"\u202Egnp.exe":      "gnp.exe",
 		"\uFEFFCoffee\u200F": "Coffee",
 		"two\r\nlines":       "two  lines",
 		"\x00":               "",
+		"\u200F\r\n":         "",
+		" padded ":           " padded ",
 		"already fine":       "already fine",
 		"カフェ\u2066ラテ\u2069":  "カフェラテ",
 	}
@@ -70,6 +72,9 @@ func FuzzClean(f *testing.F) {
 		}
 		if utf8.ValidString(s) && len(clean) > len(s) {
 			t.Fatalf("Clean(%q) = %q grew", s, clean)
+		}
+		if safetext.Valid(s) && strings.TrimSpace(s) != "" && clean != s {
+			t.Fatalf("Clean(%q) = %q changed a name the rule accepts", s, clean)
 		}
 	})
 }
