@@ -21,6 +21,8 @@ func FuzzParseLineEvents(f *testing.F) {
 		`{"events": [{"type": "beacon"}, {"type": "nonsense", "x": 1}, null, 1, "s"]}`,
 		`{"events": {"type": "follow"}}`,
 		`{"events": [{"type": "message", "message": null, "source": null}]}`,
+		`{"events": [{"type": "message", "mode": "active", "timestamp": 1772366400000, "source": {"type": "group", "groupId": "Ca56f94637c6d2c2d2a8d1f4a4b6a5e00", "userId": "U4af4980629b4c6e2a9cc8b5f2a1b7c6d"}, "webhookEventId": "01FZ74A0TDDPYRVKNK77XKC3ZR", "deliveryContext": {"isRedelivery": false}, "replyToken": "85cbe770fa8b4f45bbe077b1d4be4a36", "message": {"id": "1", "type": "text", "quoteToken": "q", "text": "Hello"}}]}`,
+		`{"events": [{"type": "postback", "timestamp": 1772366400000, "source": {"type": "user", "userId": "U4af4980629b4c6e2a9cc8b5f2a1b7c6d"}, "webhookEventId": "01FZ74A0TDDPYRVKNK77XKC3ZS", "postback": {"data": "a=b", "params": {"date": "2026-03-01"}}}, {"type": "follow", "timestamp": "x"}]}`,
 		`[]`, `null`, `{`, ``,
 	}
 	for _, s := range seeds {

@@ -234,3 +234,22 @@ func (a *testAPI) rejectedEvents(key, accountID string) []rejectedEvent {
 	res.decode(a.t, &list)
 	return list.Items
 }
+
+// LINE's body is LINE's format, not the API's: keys LINE adds, or sends twice, do not
+// make Lumo drop an event (the strict decoder is for the API's own bodies).
+func TestLineWebhook_ReadsLINEsFormatLeniently(t *testing.T) {
+	inbox := &lineInbox{}
+	a := newTestAPI(t, testenv.SQLite(t), withEngine(inbox))
+	_, key := a.workspace("acme")
+	account := a.createAccount(key, "Shop", "1650000000")
+	body := fmt.Sprintf(`{"destination": "U0000000000000000000000000000000f", "newTopLevel": true, "events": [{"type": "follow", "mode": "active", "mode": "active",
+		"timestamp": %d, "source": {"type": "user", "userId": "U4af4980629b4c6e2a9cc8b5f2a1b7c6d", "newSourceField": 1},
+		"webhookEventId": "01FZ74A0TDDPYRVKNK77XKC3ZR", "deliveryContext": {"isRedelivery": false}, "follow": {"isUnblocked": false, "later": "x"}}]}`, time.Now().UnixMilli())
+	a.signedWebhook(account.ID, []byte(body)).wantStatus(t, http.StatusOK)
+	if got := inbox.ids(); len(got) != 1 || got[0] != "01FZ74A0TDDPYRVKNK77XKC3ZR" {
+		t.Fatalf("handed over %q, want the follow", got)
+	}
+	if rejected := a.rejectedEvents(key, account.ID); len(rejected) != 0 {
+		t.Fatalf("rejected %+v", rejected)
+	}
+}
