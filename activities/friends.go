@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/lumoworkflows/lumo/internal/safetext"
 	"github.com/lumoworkflows/lumo/models"
 )
 
@@ -61,9 +62,14 @@ func (f *Friends) Snapshot(ctx context.Context, in FriendRef) (FriendSnapshot, e
 
 // AddTags puts in.Tags on the friend, creating tags the workspace lacks; with
 // RemovePrefix it first takes off the friend's other tags with that prefix, in the same
-// transaction.
+// transaction. A tag may be made of a friend's answer, so each is made a one-line name
+// first (safetext.Clean): a definition's own tags pass the same rule unchanged.
 func (f *Friends) AddTags(ctx context.Context, in TagsInput) error {
-	err := f.Store.AddFriendTags(ctx, in.Friend.WorkspaceID, in.Friend.FriendID, in.Tags, in.RemovePrefix)
+	tags := make([]string, len(in.Tags))
+	for i, tag := range in.Tags {
+		tags[i] = safetext.Clean(tag)
+	}
+	err := f.Store.AddFriendTags(ctx, in.Friend.WorkspaceID, in.Friend.FriendID, tags, in.RemovePrefix)
 	return storeFailure(fmt.Sprintf("tag friend %s with %q", in.Friend.FriendID, in.Tags), err)
 }
 

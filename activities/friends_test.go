@@ -158,3 +158,26 @@ func TestFriends_ADatabaseFaultIsRetried(t *testing.T) {
 
 	wantRetryable(t, err)
 }
+
+// A tag made of a friend's answer ({"saveTo": {"tagPrefix": "drink:"}}) is friend text:
+// it is made a one-line name before it is stored, as every name in Lumo is
+// (internal/safetext), rather than carry a line break or a direction mark into lists.
+func TestFriends_AddTagsMakesFriendTextIntoOneLineNames(t *testing.T) {
+	testenv.EachDatabase(t, func(t *testing.T, db *database.DB) {
+		f := newDBFixture(t, db)
+		friends := &activities.Friends{Store: f.store}
+		err := friends.AddTags(f.ctx, activities.TagsInput{Friend: f.ref(), Tags: []string{"drink:Black\ttea", "drink:\u202egnp.exe", "vip"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.store.FriendTags(f.ctx, f.ws.ID, f.friend.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"drink:Black tea", "drink:gnp.exe", "vip"}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("tags %q, want %q", got, want)
+		}
+		err = friends.AddTags(f.ctx, activities.TagsInput{Friend: f.ref(), Tags: []string{"\u200f\r\n"}})
+		wantNonRetryable(t, "a tag of nothing but marks and line breaks", err, activities.ErrInvalidInput)
+	})
+}

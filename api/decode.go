@@ -33,17 +33,28 @@ func decodeAndValidate(v *inputValidator, body []byte, dst any) error {
 	return v.check(dst)
 }
 
-// decodeStrict decodes exactly one JSON object into dst: a malformed body is a 400, keys
-// dst does not have are a 422 naming each one.
+// decodeStrict decodes exactly one JSON object into dst: a malformed body, or one with a
+// key twice in an object, is a 400; keys dst does not have are a 422 naming each one.
 func decodeStrict(body []byte, dst any) error {
 	err := strictjson.Decode(body, dst)
 	var syntax *strictjson.SyntaxError
 	var unknown *strictjson.UnknownFieldsError
+	var repeated *strictjson.DuplicateKeysError
 	switch {
 	case errors.As(err, &syntax):
 		return malformedJSON("%s", syntax.Message)
+	case errors.As(err, &repeated):
+		return duplicateKeys(repeated.Fields)
 	case errors.As(err, &unknown):
 		return validationFailed(unknown.Fields)
 	}
 	return err
+}
+
+// duplicateKeys is the 400 for a body that repeats keys, naming each by path: which of
+// the values was meant cannot be known, so the body is malformed rather than invalid.
+func duplicateKeys(fields map[string]string) *Error {
+	e := malformedJSON("the body has a key twice in one object; send each key once")
+	e.Fields = fields
+	return e
 }

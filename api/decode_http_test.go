@@ -69,3 +69,35 @@ func TestDecode_UnknownFieldsAre422NamingEachOne(t *testing.T) {
 		})
 	}
 }
+
+// A key twice in one object would silently keep the last value: every body the API
+// decodes strictly (its own bodies, workflow definitions, imports) refuses it with a 400
+// naming the key by path.
+func TestDecode_DuplicateKeysAre400NamingEachByPath(t *testing.T) {
+	a := newTestAPI(t, testenv.SQLite(t))
+	_, key := a.workspace("acme")
+	account := a.createAccount(key, "Shop", "1650000000")
+	account2 := `"lineAccountId": "` + account.ID + `"`
+	definition := `{"name": "Twice", "trigger": {"type": "manual"}, "start": "a", "nodes": [{"id": "a", "type": "delay", "duration": "1h"}]}`
+	cases := []struct {
+		name, method, path, body string
+		field                    string
+	}{
+		{"LINE account", http.MethodPost, "/v1/line-accounts", `{"name": "Cafe", "name": "Other", "channelId": "1650000001", "channelSecret": "` + sampleSecret + `", "channelAccessToken": "t"}`, "name"},
+		{"a field repeated three times", http.MethodPatch, "/v1/line-accounts/" + account.ID, `{"name": "a", "name": "b", "name": "c"}`, "name"},
+		{"auto message, inside a message", http.MethodPost, "/v1/auto-messages", `{"name": "Coupon", "messages": [{"type": "text", "text": "a", "text": "b"}]}`, "messages[0].text"},
+		{"QR code", http.MethodPost, "/v1/qr-codes", `{"name": "Flyer", ` + account2 + `, ` + account2 + `}`, "lineAccountId"},
+		{"secret", http.MethodPut, "/v1/secrets/signing", `{"value": "a", "value": "b"}`, "value"},
+		{"workflow definition", http.MethodPost, "/v1/workflows", strings.Replace(definition, `"1h"`, `"1h", "duration": "2h"`, 1), "nodes[0].duration"},
+		{"workflow import", http.MethodPost, "/v1/workflows/import", strings.Replace(definition, `"name": "Twice"`, `"name": "Twice", "name": "Thrice"`, 1), "name"},
+		{"two triggers", http.MethodPost, "/v1/workflows", strings.Replace(definition, `"trigger": {"type": "manual"}`, `"trigger": {"type": "manual"}, "trigger": {"type": "blocked"}`, 1), "trigger"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := a.do(tc.method, tc.path, key, tc.body).wantError(t, http.StatusBadRequest, "malformed_json")
+			if problem := got.Fields[tc.field]; !strings.Contains(problem, "duplicate key") || len(got.Fields) != 1 {
+				t.Errorf("fields = %v, want %s named as a duplicate key", got.Fields, tc.field)
+			}
+		})
+	}
+}

@@ -109,19 +109,6 @@ func exactlyOne(fields map[string]string, name1, value1, name2, value2 string) {
 	}
 }
 
-// isLineUserID accepts what LINE sends as a user ID: "U" and 32 lowercase hex digits.
-func isLineUserID(s string) bool {
-	if len(s) != 33 || s[0] != 'U' {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // executionJSON is an execution as the API shows it. Trace is only in GET
 // /v1/executions/{id}; lists and the answers to enroll and stop leave it out.
 type executionJSON struct {

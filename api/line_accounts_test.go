@@ -94,7 +94,7 @@ func TestLineAccounts_CreateNamesEveryInvalidField(t *testing.T) {
 		{
 			name:       "name with a line break",
 			body:       `{"name": "Cafe\nLumo", "channelId": "1", "channelSecret": "` + sampleSecret + `", "channelAccessToken": "t"}`,
-			wantFields: map[string]string{"name": "must not contain line breaks or other control characters"},
+			wantFields: map[string]string{"name": "must be one line of plain text, without control characters, line breaks or invisible direction marks (U+000A at character 5)"},
 		},
 		{
 			name:       "token pasted with a trailing newline",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,6 +20,10 @@ import (
 // secret, drops events delivered before, and hands the rest to Temporal (one inbox
 // workflow per friend, which keeps each friend's events in order). It answers 200 only
 // once every event is durably with Temporal; otherwise 503, and LINE redelivers.
+//
+// An event with a field LINE would never send (lineEventProblem) is dropped and recorded
+// (rejected_webhook_events, and a log line), and the rest of its delivery goes on: a
+// delivery failed for one bad event would come back for ever.
 func (s *server) lineWebhook(c echo.Context) error {
 	ctx := c.Request().Context()
 	account, err := s.store.LineAccountByID(ctx, c.Param("lineAccountId"))
@@ -39,9 +44,15 @@ func (s *server) lineWebhook(c echo.Context) error {
 	if !webhook.ValidateSignature(credentials.ChannelSecret, c.Request().Header.Get("x-line-signature"), body) {
 		return unauthorized("x-line-signature is missing or does not match the body and the channel secret")
 	}
-	events, err := parseLineEvents(body)
+	received := time.Now()
+	events, rejected, err := parseLineEvents(body, received)
 	if err != nil {
 		return malformedJSON("the webhook body is not a LINE callback request: %v", err)
+	}
+	if len(rejected) > 0 {
+		if err := s.recordRejectedEvents(c, account, rejected, received); err != nil {
+			return err
+		}
 	}
 	if len(events) == 0 {
 		return c.JSON(http.StatusOK, struct{}{}) // LINE's connectivity check, or nothing Lumo acts on
@@ -69,35 +80,117 @@ func (s *server) lineWebhook(c echo.Context) error {
 	}
 	// The inbox drops repeats too, so a failure to remember them only costs a
 	// redelivery some work: log it, and answer LINE that all is well.
-	if err := s.store.RecordWebhookEvents(ctx, account.WorkspaceID, account.ID, ids, time.Now()); err != nil {
+	if err := s.store.RecordWebhookEvents(ctx, account.WorkspaceID, account.ID, ids, received); err != nil {
 		c.Logger().Error(err)
 	}
 	return c.JSON(http.StatusOK, struct{}{})
 }
 
-// parseLineEvents reads a callback request with the LINE SDK's parser and keeps the
-// events Lumo acts on, from users (a group or room event without a user is skipped).
-func parseLineEvents(body []byte) ([]models.LineEvent, error) {
-	var callback webhook.CallbackRequest
-	if err := json.Unmarshal(body, &callback); err != nil {
-		return nil, err
-	}
-	events := make([]models.LineEvent, 0, len(callback.Events))
-	for _, raw := range callback.Events {
-		e, ok := lineEvent(raw)
-		if ok && e.ID != "" && e.UserID != "" {
-			events = append(events, e)
+// recordRejectedEvents keeps the events dropped from a delivery and logs each (once: a
+// redelivery of one recorded before is not logged again). Failing to record is failing
+// the delivery, so that LINE redelivers it and no event goes unseen.
+func (s *server) recordRejectedEvents(c echo.Context, account models.LineAccount, rejected []rejectedEvent, at time.Time) error {
+	rows := make([]models.RejectedWebhookEvent, len(rejected))
+	for i, r := range rejected {
+		rows[i] = models.RejectedWebhookEvent{
+			WorkspaceID:   account.WorkspaceID,
+			LineAccountID: account.ID,
+			EventKey:      r.key,
+			EventType:     r.typ,
+			Reason:        r.reason,
+			Event:         string(r.raw),
+			ReceivedAt:    at,
 		}
 	}
-	return events, nil
+	recorded, err := s.store.RecordRejectedWebhookEvents(c.Request().Context(), rows)
+	if err != nil {
+		return err
+	}
+	for _, r := range recorded {
+		s.log.WarnContext(c.Request().Context(), "LINE webhook event rejected",
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+			"line_account_id", account.ID,
+			"rejected_event_id", r.ID,
+			"event_type", r.EventType,
+			"reason", r.Reason)
+	}
+	return nil
 }
 
-// lineEvent converts one SDK event; ok is false for kinds Lumo does not act on.
-func lineEvent(raw webhook.EventInterface) (models.LineEvent, bool) {
-	var e models.LineEvent
-	common := func(source webhook.SourceInterface, timestamp int64, id string, delivery *webhook.DeliveryContext, replyToken string) {
-		e.UserID = sourceUser(source)
-		e.Timestamp = time.UnixMilli(timestamp).UTC()
+// rejectedEvent is an event of a delivery that Lumo does not act on for a bad field.
+type rejectedEvent struct {
+	key    string // see rejectedEventKey
+	typ    string
+	reason string // "source.userId: must be …"
+	raw    []byte // the event as LINE sent it
+}
+
+// actedOn are the event types Lumo acts on; others (join, beacon, …) are skipped.
+var actedOn = map[string]bool{
+	models.LineEventFollow: true, models.LineEventUnfollow: true, models.LineEventMessage: true,
+	models.LineEventPostback: true, models.LineEventVideoPlayComplete: true,
+}
+
+// parseLineEvents reads a callback request and keeps the events Lumo acts on, from
+// users (a group or room event without a user is skipped); events of those types with a
+// field LINE would not send come back as rejected. Each event is read on its own, with
+// the LINE SDK's parser, so one that does not parse is rejected alone. Keys LINE adds
+// are ignored, as LINE asks of bots. err is for a body that is not a callback request.
+func parseLineEvents(body []byte, now time.Time) (events []models.LineEvent, rejected []rejectedEvent, err error) {
+	var callback struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	if err := json.Unmarshal(body, &callback); err != nil {
+		return nil, nil, err
+	}
+	for i, raw := range callback.Events {
+		var head struct {
+			Type           string          `json:"type"`
+			WebhookEventID string          `json:"webhookEventId"`
+			Timestamp      json.RawMessage `json:"timestamp"`
+			Source         json.RawMessage `json:"source"`
+		}
+		if json.Unmarshal(raw, &head) != nil || !actedOn[head.Type] {
+			continue // not an event object, or not a kind Lumo acts on
+		}
+		reject := func(field, problem string) {
+			path := fmt.Sprintf("events[%d]", i)
+			if field != "" {
+				path += "." + field
+			}
+			rejected = append(rejected, rejectedEvent{
+				key:    rejectedEventKey(head.WebhookEventID, head.Type, head.Timestamp, head.Source),
+				typ:    head.Type,
+				reason: path + ": " + problem,
+				raw:    raw,
+			})
+		}
+		sdkEvent, err := webhook.UnmarshalEvent(raw)
+		if err != nil {
+			reject("", "not a LINE "+head.Type+" event: "+strings.TrimPrefix(err.Error(), "UnmarshalEvent: "))
+			continue
+		}
+		e, source, timestamp, ok := lineEvent(sdkEvent)
+		if !ok || source.UserID == "" {
+			continue
+		}
+		if field, problem := lineEventProblem(e, source, timestamp, now); problem != "" {
+			reject(field, problem)
+			continue
+		}
+		events = append(events, e)
+	}
+	return events, rejected, nil
+}
+
+// lineEvent converts one SDK event, with its source and its timestamp as LINE sent it
+// (milliseconds); ok is false for kinds Lumo does not act on.
+func lineEvent(raw webhook.EventInterface) (e models.LineEvent, source lineSource, timestamp int64, ok bool) {
+	common := func(src webhook.SourceInterface, ms int64, id string, delivery *webhook.DeliveryContext, replyToken string) {
+		source = sourceOf(src)
+		timestamp = ms
+		e.UserID = source.UserID
+		e.Timestamp = time.UnixMilli(ms).UTC()
 		e.ID = id
 		e.Redelivery = delivery != nil && delivery.IsRedelivery
 		e.ReplyToken = replyToken
@@ -142,27 +235,27 @@ func lineEvent(raw webhook.EventInterface) (models.LineEvent, bool) {
 			e.TrackingID = ev.VideoPlayComplete.TrackingId
 		}
 	default:
-		return e, false
+		return e, source, 0, false
 	}
-	return e, true
+	return e, source, timestamp, true
 }
 
-func sourceUser(source webhook.SourceInterface) string {
+func sourceOf(source webhook.SourceInterface) lineSource {
 	switch s := source.(type) {
 	case webhook.UserSource:
-		return s.UserId
+		return lineSource{UserID: s.UserId}
 	case *webhook.UserSource:
-		return s.UserId
+		return lineSource{UserID: s.UserId}
 	case webhook.GroupSource:
-		return s.UserId
+		return lineSource{UserID: s.UserId, GroupID: s.GroupId}
 	case *webhook.GroupSource:
-		return s.UserId
+		return lineSource{UserID: s.UserId, GroupID: s.GroupId}
 	case webhook.RoomSource:
-		return s.UserId
+		return lineSource{UserID: s.UserId, RoomID: s.RoomId}
 	case *webhook.RoomSource:
-		return s.UserId
+		return lineSource{UserID: s.UserId, RoomID: s.RoomId}
 	}
-	return ""
+	return lineSource{}
 }
 
 func messageType(m webhook.MessageContentInterface) string {

@@ -23,6 +23,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/line-accounts/:id", s.getLineAccount)
 	v1.PATCH("/line-accounts/:id", s.updateLineAccount)
 	v1.DELETE("/line-accounts/:id", s.deleteLineAccount)
+	v1.GET("/line-accounts/:id/rejected-events", s.listRejectedEvents)
 
 	v1.GET("/friends", s.listFriends)
 	v1.GET("/friends/:id", s.getFriend)

@@ -88,6 +88,9 @@ var tenancyCases = map[string]func(a ownedObjects) (path, body string){
 	"DELETE /v1/line-accounts/:id": func(a ownedObjects) (string, string) {
 		return "/v1/line-accounts/" + a.lineAccountID, ""
 	},
+	"GET /v1/line-accounts/:id/rejected-events": func(a ownedObjects) (string, string) {
+		return "/v1/line-accounts/" + a.lineAccountID + "/rejected-events", ""
+	},
 	"GET /v1/workflows/:id": func(a ownedObjects) (string, string) {
 		return "/v1/workflows/" + a.workflowID, ""
 	},

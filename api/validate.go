@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"unicode"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/lumoworkflows/lumo/internal/safetext"
 )
 
 // inputValidator runs the `validate` struct tags of request types and reports every
@@ -17,7 +18,8 @@ import (
 // Besides validator's own tags it knows:
 //
 //	notblank    a string with something other than whitespace
-//	singleline  no control characters (line breaks, tabs, NUL)
+//	singleline  one line of plain text: the names rule of internal/safetext (no control
+//	            characters, line breaks or invisible direction marks)
 //	linesecret  a LINE channel secret: 32 hexadecimal characters
 //	token       printable ASCII without spaces, as bearer tokens are
 type inputValidator struct {
@@ -38,7 +40,7 @@ func newInputValidator() *inputValidator {
 	})
 	custom := map[string]func(string) bool{
 		"notblank":   func(s string) bool { return strings.TrimSpace(s) != "" },
-		"singleline": func(s string) bool { return !strings.ContainsFunc(s, unicode.IsControl) },
+		"singleline": safetext.Valid,
 		"linesecret": isLineChannelSecret,
 		"token":      isPrintableASCIIWord,
 	}
@@ -96,7 +98,8 @@ func problem(fe validator.FieldError) string {
 	case "notblank":
 		return "must not be blank"
 	case "singleline":
-		return "must not contain line breaks or other control characters"
+		text, _ := fe.Value().(string)
+		return safetext.Problem(text)
 	case "linesecret":
 		return "must be the 32 hexadecimal characters of the channel secret (LINE Developers console, Basic settings)"
 	case "token":

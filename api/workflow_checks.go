@@ -3,9 +3,12 @@ package api
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/lumoworkflows/lumo/definition"
+	"github.com/lumoworkflows/lumo/internal/safetext"
+	"github.com/lumoworkflows/lumo/internal/strictjson"
 	"github.com/lumoworkflows/lumo/models"
 )
 
@@ -32,12 +35,22 @@ func (s *server) parseDraft(doc []byte, what string) (*definition.Definition, de
 	if d == nil {
 		return nil, nil, malformedJSON("%s%s", what, problems.Error())
 	}
+	if repeated := strictjson.DuplicateKeys(doc, reflect.TypeFor[definition.Definition](), ""); len(repeated) > 0 {
+		e := duplicateKeys(repeated)
+		e.Message = what + "the definition has a key twice in one object; send each key once"
+		return nil, nil, e
+	}
 	refused := definition.Problems{}
 	if len(d.Nodes) > limits.MaxNodes {
 		refused = append(refused, problems.At("nodes")...)
 	}
 	if strings.TrimSpace(d.Name) == "" {
 		refused = append(refused, definition.Problem{Path: "name", Message: "required"})
+	}
+	// A name shows in lists, file names and the Temporal Web UI, even a draft's: one
+	// that would break those is refused before it is saved.
+	if problem := safetext.Problem(d.Name); problem != "" {
+		refused = append(refused, definition.Problem{Path: "name", Message: problem})
 	}
 	if len(refused) > 0 {
 		e := validationFailed(refused.Fields())

@@ -264,7 +264,7 @@ func (s *server) listTemplates(c echo.Context) error {
 // fromTemplateRequest makes a draft from a template.
 type fromTemplateRequest struct {
 	TemplateID    string `json:"templateId" validate:"required"`
-	Name          string `json:"name" validate:"omitempty,max=100"`
+	Name          string `json:"name" validate:"omitempty,notblank,singleline,max=100"`
 	LineAccountID string `json:"lineAccountId"`
 }
 
@@ -288,9 +288,6 @@ func (s *server) createFromTemplate(c echo.Context) error {
 		return fmt.Errorf("template %s does not parse", template.ID)
 	}
 	if req.Name != "" {
-		if strings.TrimSpace(req.Name) == "" || strings.ContainsAny(req.Name, "\r\n") {
-			return validationFailed(map[string]string{"name": "must be one line of text, not blank"})
-		}
 		d.Name = req.Name
 	}
 	if req.LineAccountID != "" {

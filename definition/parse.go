@@ -3,6 +3,7 @@ package definition
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -90,7 +91,10 @@ func Parse(data []byte, limits Limits) (*Definition, Problems) {
 		return nil, Problems{{Path: pathDefinition, Message: sizeMessage(len(data), limits.MaxBytes)}}
 	}
 	var top map[string]json.RawMessage
-	if err := strictjson.Decode(data, &top); err != nil {
+	// A key twice is reported below with the others, by its path in the definition's
+	// terms and with advice (two triggers are two workflows); the API refuses it before.
+	var repeated *strictjson.DuplicateKeysError
+	if err := strictjson.Decode(data, &top); err != nil && !errors.As(err, &repeated) {
 		return nil, Problems{{Path: pathDefinition, Message: err.Error()}}
 	}
 	if depth := nesting(data); depth > maxNesting {

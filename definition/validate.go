@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/lumoworkflows/lumo/internal/safetext"
 )
 
 // checker gathers the problems of one definition. Field rules live in `validate` tags
@@ -98,7 +100,8 @@ type scopeKey struct{}
 // about each type, so sharing it keeps parsing cheap. Beside validator's own tags it knows:
 //
 //	notblank     something other than whitespace
-//	singleline   no line breaks or other control characters
+//	singleline   one line of plain text: the names rule of internal/safetext (no
+//	             control characters, line breaks or invisible direction marks)
 //	ident        letters, digits and _, not starting with a digit, up to 64
 //	slug         1 to 64 letters, digits, _ or -
 //	tmpl         {{…}} placeholders that name known things (tmpl=answer admits {{answer}})
@@ -126,7 +129,7 @@ var fieldRules = sync.OnceValue(func() *validator.Validate {
 	})
 	stringRules := map[string]func(s, param string) bool{
 		"notblank":    func(s, _ string) bool { return strings.TrimSpace(s) != "" },
-		"singleline":  func(s, _ string) bool { return !strings.ContainsFunc(s, unicode.IsControl) },
+		"singleline":  func(s, _ string) bool { return safetext.Valid(s) },
 		"ident":       func(s, _ string) bool { return s == "" || isIdent(s) },
 		"slug":        func(s, _ string) bool { return s == "" || slugPattern.MatchString(s) },
 		"httpurl":     func(s, p string) bool { return validURL(s, p == "tmpl", "http", "https") },
@@ -191,7 +194,7 @@ func (c *checker) fieldMessage(fe validator.FieldError) string {
 	case "notblank":
 		return "must not be blank"
 	case "singleline":
-		return "must be one line, without line breaks or other control characters"
+		return safetext.Problem(text)
 	case "ident":
 		return "must be a name of letters, digits and _ (not starting with a digit, up to 64)"
 	case "slug":

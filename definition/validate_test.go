@@ -282,3 +282,44 @@ func TestParse_ReportsEveryTriggerTypeFieldRule(t *testing.T) {
 		})
 	}
 }
+
+// TestParse_RefusesControlAndDirectionCharactersInNamesAndTags: every tag a definition
+// names (a tag step's, a question's saveTo, a condition's) and its name hold one line of
+// plain text: no control characters, line breaks or invisible direction marks.
+func TestParse_RefusesControlAndDirectionCharactersInNamesAndTags(t *testing.T) {
+	question := func(saveTo string) string {
+		return steps(`{"id":"a","type":"question","message":{"type":"text","text":"?"},"answer":{"type":"text"},"saveTo":` + saveTo + `}`)
+	}
+	places := []struct {
+		name, path string
+		input      func(bad string) string
+	}{
+		{"name", "name", func(bad string) string { return strings.Replace(steps(hello("a")), `"Test"`, bad, 1) }},
+		{"tag step adds", "nodes[0].add[0]", func(bad string) string { return steps(`{"id":"a","type":"tag","add":[` + bad + `]}`) }},
+		{"tag step removes", "nodes[0].remove[0]", func(bad string) string { return steps(`{"id":"a","type":"tag","remove":[` + bad + `]}`) }},
+		{"saveTo tag", "nodes[0].saveTo.tag", func(bad string) string { return question(`{"tag":` + bad + `}`) }},
+		{"saveTo tagPrefix", "nodes[0].saveTo.tagPrefix", func(bad string) string { return question(`{"tagPrefix":` + bad + `}`) }},
+		{"condition tag", "nodes[0].branches[0].when.tag", func(bad string) string {
+			return steps(`{"id":"a","type":"branch","branches":[{"when":{"tag":` + bad + `}}]}`)
+		}},
+		{"condition notTag", "nodes[0].branches[0].when.notTag", func(bad string) string {
+			return steps(`{"id":"a","type":"branch","branches":[{"when":{"notTag":` + bad + `}}]}`)
+		}},
+	}
+	// As JSON escapes: the file is text, and these are what a pasted name carries.
+	characters := []string{`\u0000`, `\u0009`, `\n`, `\r`, `\u001f`, `\u007f`, `\u0085`, `\u009f`,
+		`\u202a`, `\u202e`, `\u2066`, `\u2069`, `\u200e`, `\u200f`, `\ufeff`}
+	for _, place := range places {
+		for _, char := range characters {
+			t.Run(place.name+"/"+char, func(t *testing.T) {
+				_, problems := Parse([]byte(place.input(`"vip`+char+`gold"`)), DefaultLimits)
+				for _, p := range problems.At(place.path) {
+					if strings.Contains(p.Message, "U+") && strings.Contains(p.Message, "at character 4") {
+						return
+					}
+				}
+				t.Errorf("want a problem at %q naming the character; got:\n%s", place.path, describe(problems))
+			})
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -382,5 +383,45 @@ func TestWebhook_AQRCodeScanBecomesQRCodeScannedOnTheFollow(t *testing.T) {
 	}
 	if n := w.must(http.StatusOK, http.MethodGet, "/v1/qr-codes/"+code, nil).body["scanCount"]; n != float64(1) {
 		t.Fatalf("scanCount %v", n)
+	}
+}
+
+// Found from outside: a delivery with a 100,000-character userId was a 500, and one with
+// a timestamp past the year 9999 a 503, so LINE redelivered the batch for ever and the
+// good event in it never ran. Now the bad events are dropped and recorded, the good one
+// runs its workflow once, and the redelivery changes nothing.
+func TestWebhook_BadEventsAreDroppedAndRecordedAndTheGoodOneRunsOnce(t *testing.T) {
+	w := newWorld(t)
+	welcome := w.activeWorkflow(welcomeDoc)
+	good, late := w.lineFriend("Aiko"), w.lineFriend("Late")
+	hugeUser := w.followEvent(good)
+	hugeUser["source"] = map[string]any{"type": "user", "userId": "U" + strings.Repeat("a", 99999)}
+	farFuture := w.followEvent(late)
+	farFuture["timestamp"] = int64(253402300800000) // 10000-01-01
+	body := linefake.CallbackBody(hugeUser, farFuture, w.followEvent(good))
+
+	for attempt := range 2 { // the delivery, and LINE's redelivery of it
+		if res := w.postWebhook(body, channelSecret); res.status != http.StatusOK {
+			t.Fatalf("attempt %d: webhook answered %d: %v", attempt, res.status, res.body)
+		}
+	}
+	w.waitForExecutions(welcome, 1, "completed", 30*time.Second)
+	rejected := w.must(http.StatusOK, http.MethodGet, "/v1/line-accounts/"+w.account+"/rejected-events", nil).body["items"].([]any)
+	var reasons []string
+	for _, r := range rejected {
+		reasons = append(reasons, r.(map[string]any)["reason"].(string))
+	}
+	slices.Sort(reasons)
+	if len(reasons) != 2 || !strings.HasPrefix(reasons[0], "events[0].source.userId: ") || !strings.HasPrefix(reasons[1], "events[1].timestamp: ") {
+		t.Fatalf("rejected events %q, want the userId and the timestamp, once each", reasons)
+	}
+	if got := w.texts(good); len(got) != 1 || got[0] != "Welcome, Aiko!" {
+		t.Fatalf("the good event's friend received %q, want one welcome", got)
+	}
+	if got := w.texts(late); len(got) != 0 {
+		t.Fatalf("the friend of the dropped event received %q", got)
+	}
+	if _, err := w.store.FriendByLineUser(context.Background(), w.workspace, w.account, late); err == nil {
+		t.Fatal("a dropped event recorded a friend")
 	}
 }

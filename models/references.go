@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // ObjectKind names a kind of workspace object a workflow definition can refer to.
@@ -39,12 +41,15 @@ func (s *Store) ExistingObjects(ctx context.Context, workspaceID string, kind Ob
 		return nil, fmt.Errorf("unknown object kind %q", kind)
 	}
 	found := map[string]bool{}
-	if len(ids) == 0 {
+	// A name with NUL cannot be stored, so no such object exists; PostgreSQL refuses NUL
+	// even in a query's parameters, and a draft may name anything.
+	storable := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return strings.ContainsRune(id, 0) })
+	if len(storable) == 0 {
 		return found, nil
 	}
 	var existing []string
 	err := s.db.WithContext(ctx).Table(where.table).
-		Where("workspace_id = ? AND "+where.column+" IN ?", workspaceID, ids).
+		Where("workspace_id = ? AND "+where.column+" IN ?", workspaceID, storable).
 		Pluck(where.column, &existing).Error
 	if err != nil {
 		return nil, fmt.Errorf("look up %s references: %w", kind, err)

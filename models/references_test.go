@@ -68,3 +68,25 @@ func TestEnsureTags_CreatesMissingOnceAndKeepsExisting(t *testing.T) {
 		}
 	})
 }
+
+// A draft may name anything, NUL included, which PostgreSQL refuses even as a query
+// parameter: such a name is simply not found.
+func TestExistingObjects_ANameWithNULIsNotFoundRatherThanAnError(t *testing.T) {
+	testenv.EachDatabase(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		store := testenv.Store(t, db)
+		ws, _ := testenv.Workspace(t, store, "acme")
+		if err := store.EnsureTags(ctx, ws.ID, []string{"vip"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, ids := range [][]string{{"vip\x00"}, {"vip", "v\x00ip"}} {
+			tags, err := store.ExistingObjects(ctx, ws.ID, models.ObjectTag, ids)
+			if err != nil {
+				t.Fatalf("%q: %v", ids, err)
+			}
+			if len(tags) != len(ids)-1 {
+				t.Fatalf("%q: found %v", ids, tags)
+			}
+		}
+	})
+}

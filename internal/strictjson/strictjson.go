@@ -1,7 +1,9 @@
 // Package strictjson decodes JSON objects strictly: exactly one object, nothing after it,
-// and no key the target type does not name exactly (encoding/json matches keys ignoring
-// case, so a misspelt or differently cased key would otherwise vanish with the change
-// the sender meant). Every unknown key is reported at once, by path ("nodes[2].nxt").
+// no key twice in one object (encoding/json keeps the last, so the sender's two values
+// would silently become one), and no key the target type does not name exactly
+// (encoding/json matches keys ignoring case, so a misspelt or differently cased key would
+// otherwise vanish with the change the sender meant). Every repeated or unknown key is
+// reported at once, by path ("nodes[2].nxt").
 //
 // The API decodes request bodies with it, and the workflow definition language decodes
 // definition files with it.
@@ -15,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -43,8 +46,25 @@ func (e *UnknownFieldsError) Error() string {
 	return "unknown fields: " + strings.Join(paths, ", ")
 }
 
+// DuplicateKeysError lists, by path, the keys that appear more than once in one object.
+type DuplicateKeysError struct {
+	Fields map[string]string
+}
+
+func (e *DuplicateKeysError) Error() string {
+	paths := make([]string, 0, len(e.Fields))
+	for path := range e.Fields {
+		paths = append(paths, path)
+	}
+	slices.Sort(paths)
+	return "duplicate keys: " + strings.Join(paths, ", ")
+}
+
+// duplicateKey is the problem reported for each repeated key.
+const duplicateKey = "duplicate key: keep one"
+
 // Decode decodes exactly one JSON object into dst (a pointer). It returns a
-// *SyntaxError or an *UnknownFieldsError.
+// *SyntaxError, a *DuplicateKeysError or an *UnknownFieldsError.
 func Decode(body []byte, dst any) error {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
@@ -67,6 +87,9 @@ func Decode(body []byte, dst any) error {
 			return malformed("unexpected data after the JSON object at byte offset %d", int64(len(body))-int64(len(rest)))
 		}
 	}
+	if repeated := DuplicateKeys(body, reflect.TypeOf(dst), ""); len(repeated) > 0 {
+		return &DuplicateKeysError{Fields: repeated}
+	}
 	if unknown := UnknownKeys(body, reflect.TypeOf(dst), ""); len(unknown) > 0 {
 		return &UnknownFieldsError{Fields: unknown}
 	}
@@ -79,6 +102,85 @@ func UnknownKeys(raw []byte, t reflect.Type, prefix string) map[string]string {
 	unknown := map[string]string{}
 	collectUnknownKeys(raw, t, prefix, unknown)
 	return unknown
+}
+
+// DuplicateKeys walks raw, JSON that decoded into a value of type t without error, and
+// returns, under path prefix, every key that appears more than once in its object, at
+// any depth (inside values t takes as they are, too). Paths are as UnknownKeys names
+// them: struct fields joined with ".", array items and map keys in brackets.
+func DuplicateKeys(raw []byte, t reflect.Type, prefix string) map[string]string {
+	repeated := map[string]string{}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	// raw decoded already, so reading its tokens cannot fail.
+	_ = collectDuplicateKeys(dec, t, prefix, repeated)
+	return repeated
+}
+
+// collectDuplicateKeys reads one value from dec, which t (nil when unknown) describes.
+func collectDuplicateKeys(dec *json.Decoder, t reflect.Type, path string, repeated map[string]string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	t = described(t)
+	switch tok {
+	case json.Delim('{'):
+		var fields map[string]reflect.Type
+		if t != nil && t.Kind() == reflect.Struct {
+			fields = jsonFields(t)
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			keyTok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ := keyTok.(string)
+			at, inner := joinPath(path, key), reflect.Type(nil)
+			switch {
+			case fields != nil:
+				inner = fields[key]
+			case t != nil && t.Kind() == reflect.Map:
+				at, inner = fmt.Sprintf("%s[%s]", path, key), t.Elem()
+			}
+			if seen[key] {
+				repeated[at] = duplicateKey
+			}
+			seen[key] = true
+			if err := collectDuplicateKeys(dec, inner, at, repeated); err != nil {
+				return err
+			}
+		}
+	case json.Delim('['):
+		var inner reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			inner = t.Elem()
+		}
+		for i := 0; dec.More(); i++ {
+			if err := collectDuplicateKeys(dec, inner, fmt.Sprintf("%s[%d]", path, i), repeated); err != nil {
+				return err
+			}
+		}
+	default:
+		return nil // a scalar
+	}
+	_, err = dec.Token() // the closing delimiter
+	return err
+}
+
+// described is t without pointers, or nil when t does not say how its JSON is laid out
+// (an interface, or a type that decodes itself).
+func described(t reflect.Type) reflect.Type {
+	if t == nil {
+		return nil
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(jsonUnmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) {
+		return nil
+	}
+	return t
 }
 
 var (
