@@ -37,6 +37,15 @@ type option func(*api.Deps)
 func withTemporal(h api.HealthChecker) option { return func(d *api.Deps) { d.Temporal = h } }
 func withBodyLimit(n int64) option            { return func(d *api.Deps) { d.Config.HTTPBodyLimit = n } }
 
+// withoutRateLimits turns every rate limit off, for tests that send hundreds of requests
+// to check something else.
+func withoutRateLimits() option {
+	return func(d *api.Deps) {
+		off := config.RateLimit{Off: true}
+		d.Config.RateLimits = config.RateLimits{APIPerKey: off, APIPerClient: off, QRPerClient: off, WebhooksPerClient: off}
+	}
+}
+
 func newTestAPI(t *testing.T, db *database.DB, opts ...option) *testAPI {
 	t.Helper()
 	store := testenv.Store(t, db)

@@ -54,6 +54,12 @@ func withLineTimeout(d time.Duration) option {
 	return func(c *config.Config) { c.LineTimeout = d }
 }
 
+// withoutQRRateLimit lets a flood of scans from one address through, for tests of what
+// the attribution does with a flood the rate limit did not stop (many clients, say).
+func withoutQRRateLimit() option {
+	return func(c *config.Config) { c.RateLimits.QRPerClient = config.RateLimit{Off: true} }
+}
+
 func newWorld(t *testing.T, options ...option) *world {
 	t.Helper()
 	ctx := context.Background()
