@@ -36,7 +36,10 @@ func ParseAllowList(setting string) (AllowList, error) {
 			allow.networks = append(allow.networks, canonicalPrefix(prefix))
 			continue
 		}
-		if addr, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(entry, "["), "]")); err == nil {
+		// A trailing dot is DNS's root, but "10.0.0.1." is still that address, not a name
+		// that would open whatever it resolves to.
+		literal := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(entry, "["), "]"), ".")
+		if addr, err := netip.ParseAddr(literal); err == nil {
 			if addr.Zone() != "" {
 				return AllowList{}, entryError(entry, "an address with a zone (%…) names an interface, not a host")
 			}
