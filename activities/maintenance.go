@@ -19,15 +19,15 @@ type Maintenance struct {
 	Store *models.Store
 }
 
-// PruneWebhookEventsInput bounds one batch of pruning.
-type PruneWebhookEventsInput struct {
+// PruneBatch bounds one batch of pruning: at most Limit rows older than Before.
+type PruneBatch struct {
 	Before time.Time
 	Limit  int
 }
 
 // PruneWebhookEvents deletes at most Limit delivery records received before Before and
 // returns how many it deleted. Repeating it is harmless.
-func (m *Maintenance) PruneWebhookEvents(ctx context.Context, in PruneWebhookEventsInput) (int64, error) {
+func (m *Maintenance) PruneWebhookEvents(ctx context.Context, in PruneBatch) (int64, error) {
 	deleted, err := m.Store.PruneWebhookEvents(ctx, in.Before, in.Limit)
 	if err != nil {
 		return 0, fmt.Errorf("prune webhook events before %s: %w", in.Before.Format(time.RFC3339), err)
@@ -35,15 +35,9 @@ func (m *Maintenance) PruneWebhookEvents(ctx context.Context, in PruneWebhookEve
 	return deleted, nil
 }
 
-// PruneQRScansInput bounds one batch of pruning.
-type PruneQRScansInput struct {
-	Before time.Time
-	Limit  int
-}
-
 // PruneQRScans deletes at most Limit unclaimed QR code scans made before Before and
 // returns how many it deleted. Repeating it is harmless.
-func (m *Maintenance) PruneQRScans(ctx context.Context, in PruneQRScansInput) (int64, error) {
+func (m *Maintenance) PruneQRScans(ctx context.Context, in PruneBatch) (int64, error) {
 	deleted, err := m.Store.PruneQRScans(ctx, in.Before, in.Limit)
 	if err != nil {
 		return 0, fmt.Errorf("prune QR scans before %s: %w", in.Before.Format(time.RFC3339), err)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/lumoworkflows/lumo/internal/egress"
 )
 
 // A send_data step's URL says where a signed request carrying a friend's data goes, so
@@ -132,31 +134,10 @@ func dataURLHostProblem(scheme, authority string) string {
 		}
 		return ""
 	}
-	if !isHostName(host) {
+	if !egress.IsHostName(strings.TrimSuffix(host, ".")) {
 		return fmt.Sprintf("must name a host: %q is not a host name (letters, digits, - and .)", host)
 	}
 	return ""
-}
-
-// isHostName is true for a DNS name: dot-separated labels of ASCII letters, digits and
-// "-", each 1 to 63 long and not starting or ending with "-", 253 in all.
-func isHostName(s string) bool {
-	s = strings.TrimSuffix(s, ".")
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(s, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			ch := label[i]
-			if !('a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '-') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // RenderDataURL fills the placeholders of a send_data URL, percent-encoding each value

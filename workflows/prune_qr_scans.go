@@ -3,7 +3,6 @@ package workflows
 import (
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/lumoworkflows/lumo/activities"
@@ -28,25 +27,6 @@ type PruneQRScansResult struct {
 // so that scans nobody follows up (a flood of anonymous visits among them) do not pile
 // up. Claimed scans stay. The worker runs it on a Temporal Schedule.
 func PruneQRScans(ctx workflow.Context, in PruneQRScansInput) (PruneQRScansResult, error) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
-	})
-	cutoff := workflow.Now(ctx).Add(-in.Retention)
-	var result PruneQRScansResult
-	for range maxPruneBatches {
-		var deleted int64
-		err := workflow.ExecuteActivity(ctx, activities.PruneQRScansName, activities.PruneQRScansInput{
-			Before: cutoff,
-			Limit:  pruneBatchSize,
-		}).Get(ctx, &deleted)
-		if err != nil {
-			return result, err
-		}
-		result.Deleted += deleted
-		if deleted < pruneBatchSize {
-			break
-		}
-	}
-	return result, nil
+	deleted, err := pruneInBatches(ctx, activities.PruneQRScansName, in.Retention)
+	return PruneQRScansResult{Deleted: deleted}, err
 }

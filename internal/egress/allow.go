@@ -47,7 +47,7 @@ func ParseAllowList(setting string) (AllowList, error) {
 			continue
 		}
 		name := strings.ToLower(strings.TrimSuffix(entry, "."))
-		if !isHostName(name) {
+		if !IsHostName(name) {
 			return AllowList{}, entryError(entry, "want a host name, an IP address or a network such as 10.0.0.0/8 (no scheme, port or wildcard)")
 		}
 		allow.names = append(allow.names, name)
@@ -102,9 +102,10 @@ func (a AllowList) allowsAddr(addr netip.Addr) bool {
 	return false
 }
 
-// isHostName is true for a DNS name: dot-separated labels of ASCII letters, digits and
-// "-", each 1 to 63 long and not starting or ending with "-", 253 in all.
-func isHostName(s string) bool {
+// IsHostName is true for a DNS name: dot-separated labels of ASCII letters, digits and
+// "-", each 1 to 63 long and not starting or ending with "-", 253 in all. Both the
+// allow-list and the send_data URL rules (package definition) hold names to it.
+func IsHostName(s string) bool {
 	if s == "" || len(s) > 253 {
 		return false
 	}
