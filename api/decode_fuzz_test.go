@@ -52,10 +52,13 @@ func FuzzDecodeLineAccount(f *testing.F) {
 				t.Fatalf("%q: error %v (%T) is not an *Error", body, err, err)
 			}
 			switch {
-			case apiErr.Status == http.StatusBadRequest && apiErr.Code == CodeMalformedJSON && len(apiErr.Fields) == 0:
+			case apiErr.Status == http.StatusBadRequest && apiErr.Code == CodeMalformedJSON && onlyDuplicateKeys(apiErr.Fields):
 			case apiErr.Status == http.StatusUnprocessableEntity && apiErr.Code == CodeValidationFailed && len(apiErr.Fields) > 0:
 			default:
 				t.Fatalf("%q: unexpected error %+v", body, apiErr)
+			}
+			if _, blank := apiErr.Fields[""]; blank {
+				t.Fatalf("%q: a problem without a path: %+v", body, apiErr)
 			}
 			if apiErr.Message == "" {
 				t.Fatalf("%q: error without a message", body)

@@ -18,6 +18,7 @@ import (
 	"io"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -278,6 +279,11 @@ func derefKind(t reflect.Type) reflect.Kind {
 }
 
 func joinPath(path, key string) string {
+	// A key that would make the path ambiguous or empty ("", "a.b", "x[0]") is written
+	// quoted in brackets, so every path names exactly one place and is never blank.
+	if key == "" || strings.ContainsAny(key, ".[]\"") {
+		return path + "[" + strconv.Quote(key) + "]"
+	}
 	if path == "" {
 		return key
 	}

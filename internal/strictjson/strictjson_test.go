@@ -89,6 +89,8 @@ func TestDecode_RefusesDuplicateKeysNamingEachByPath(t *testing.T) {
 		{"inside free-form JSON", `{"raw":{"x":{"y":1,"y":2}}}`, map[string]string{"raw[x].y": "duplicate key: keep one"}},
 		{"several at once", `{"name":"x","name":"y","nodes":[{"id":"a","id":"b"}]}`, map[string]string{"name": "duplicate key: keep one", "nodes[0].id": "duplicate key: keep one"}},
 		{"an empty key twice", `{"raw":{"":1,"":2}}`, map[string]string{`raw[]`: "duplicate key: keep one"}},
+		{"an empty key twice at the top", `{"name":"x","":1,"":2}`, map[string]string{`[""]`: "duplicate key: keep one"}},
+		{"a dotted key twice", `{"a.b":1,"a.b":2}`, map[string]string{`["a.b"]`: "duplicate key: keep one"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
