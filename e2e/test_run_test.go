@@ -30,6 +30,9 @@ func TestTestRun_RunsTheDraftWithoutActivatingIt(t *testing.T) {
 	w.must(http.StatusOK, http.MethodPost, "/v1/workflows/"+workflowID+"/activate", nil)
 	real := w.enroll(workflowID, friendID)
 	w.waitForWaiting([]string{real}, "ask", 30*time.Second)
+	// A run records that it waits at the question before it sends it: wait for the real
+	// run's question to arrive too, so the test run's answer is the last message.
+	w.waitFor("both runs' questions", 30*time.Second, func() bool { return count(w.texts(lineUserID), "Coffee or tea?") == 2 })
 
 	w.must(http.StatusAccepted, http.MethodPost, "/v1/executions/"+id+"/replies", map[string]any{"text": "Tea"})
 	w.waitForStatus([]string{id}, models.ExecutionCompleted, 30*time.Second)
@@ -52,4 +55,15 @@ func TestTestRun_RunsTheDraftWithoutActivatingIt(t *testing.T) {
 	if res.status != http.StatusUnprocessableEntity {
 		t.Fatalf("testing an invalid draft: %d %s", res.status, res.raw)
 	}
+}
+
+// count is how many times s is in list.
+func count(list []string, s string) int {
+	n := 0
+	for _, item := range list {
+		if item == s {
+			n++
+		}
+	}
+	return n
 }

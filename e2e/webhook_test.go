@@ -168,6 +168,9 @@ func TestWebhook_AReplyAnswersTheWaitingQuestionAndTheNextMessageIsFree(t *testi
 		return true
 	})
 	w.waitForWaiting([]string{execution}, "ask", 30*time.Second)
+	// The friend answers the question once it has reached them (the run records that it
+	// waits a moment before it sends the question).
+	w.waitFor("the question to arrive", 30*time.Second, func() bool { return count(w.texts(user), "Coffee or tea?") == 1 })
 
 	w.deliver(w.textEvent(user, "Coffee"))
 	w.waitForStatus([]string{execution}, models.ExecutionCompleted, 30*time.Second)
