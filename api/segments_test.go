@@ -414,3 +414,37 @@ func TestSegmentFolders_CreateListRenameAndDeleteOnlyWhenEmpty(t *testing.T) {
 		a.do(http.MethodPut, "/v1/segment-folders/"+spring.ID, key, `{"name": "x"}`).wantError(t, http.StatusNotFound, "not_found")
 	})
 }
+
+// A condition naming another workspace's objects matches nothing: the count and the
+// preview only ever see the caller's friends.
+func TestSegments_ConditionsNamingAnotherWorkspacesObjectsMatchNothing(t *testing.T) {
+	a := newTestAPI(t, testenv.SQLite(t))
+	wsA, keyA := a.workspace("a")
+	_, keyB := a.workspace("b")
+	accountA := a.createAccount(keyA, "A's account", "1650000000").ID
+	a.tagFriends(wsA, accountA, 1, 3, "vip")
+	workflowA := a.activeWorkflow(keyA, "A's workflow", accountA).ID
+
+	for name, condition := range map[string]string{
+		"A's LINE account": fmt.Sprintf(`{"property": "line_account", "op": "eq", "value": %q}`, accountA),
+		"A's workflow":     fmt.Sprintf(`{"property": "workflow.enrolled", "op": "ne", "value": %q}`, workflowA),
+		"A's tag":          `{"property": "tag", "op": "contains_any", "value": ["vip"]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			seg := a.createSegment(keyB, "B's "+name, `[{"conditions": [`+condition+`]}]`)
+			if seg.Count == nil || *seg.Count != 0 {
+				t.Errorf("count = %v, want 0", seg.Count)
+			}
+			res := a.do(http.MethodGet, "/v1/segments/"+seg.ID+"/preview", keyB, "")
+			res.wantStatus(t, http.StatusOK)
+			var preview struct {
+				Count   int64             `json:"count"`
+				Friends []json.RawMessage `json:"friends"`
+			}
+			res.decode(t, &preview)
+			if preview.Count != 0 || len(preview.Friends) != 0 || !strings.Contains(string(res.body), `"friends":[]`) {
+				t.Errorf("preview = %s", res.body)
+			}
+		})
+	}
+}
