@@ -16,6 +16,7 @@ const (
 	FriendsAddTagsName     = "friends.AddTags"
 	FriendsRemoveTagsName  = "friends.RemoveTags"
 	FriendsSetFieldName    = "friends.SetField"
+	FriendsInSegmentName   = "friends.InSegment"
 	ExecutionsStepName     = "executions.RecordStep"
 	ExecutionsUpdateName   = "executions.Update"
 	AutoMessagesGetName    = "autoMessages.Get"
@@ -115,6 +116,12 @@ type SetFieldInput struct {
 	Friend FriendRef
 	Field  string
 	Value  any
+}
+
+// SegmentMemberInput asks whether a friend is in a segment of the friend's workspace.
+type SegmentMemberInput struct {
+	Friend    FriendRef
+	SegmentID string
 }
 
 // StepRecord is one row of an execution's trace: one visit to one node. Writing the same

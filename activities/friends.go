@@ -86,6 +86,14 @@ func (f *Friends) SetField(ctx context.Context, in SetFieldInput) error {
 	return storeFailure(fmt.Sprintf("set field %q of friend %s", in.Field, in.Friend.FriendID), err)
 }
 
+// InSegment tells whether the friend is in the segment, read from the database now (a
+// branch tests membership as it is at the step, never a cached count). A segment that is
+// not the workspace's, or was deleted, is a non-retryable NotFound.
+func (f *Friends) InSegment(ctx context.Context, in SegmentMemberInput) (bool, error) {
+	member, err := f.Store.IsSegmentMember(ctx, in.Friend.WorkspaceID, in.SegmentID, in.Friend.FriendID)
+	return member, storeFailure(fmt.Sprintf("read whether friend %s is in segment %s", in.Friend.FriendID, in.SegmentID), err)
+}
+
 // storeFailure wraps a Store error for Temporal: a row that is not there, or an input the
 // Store refuses, will not change on a retry; anything else (a dropped connection, a
 // busy database) may.

@@ -130,6 +130,10 @@ func toAPIError(err error, c echo.Context) *Error {
 	if errors.As(err, &invalid) {
 		return validationFailed(map[string]string{invalid.Field: invalid.Message})
 	}
+	var problems *models.ValidationError
+	if errors.As(err, &problems) {
+		return validationFailed(problems.Fields)
+	}
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		return notFound("not found")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lumoworkflows/lumo/internal/testenv"
+	"github.com/lumoworkflows/lumo/models"
 )
 
 func TestErrors_UnknownRouteIs404InTheErrorShape(t *testing.T) {
@@ -78,5 +80,19 @@ func TestErrors_UnreachableDatabaseIs503(t *testing.T) {
 	got := res.wantError(t, http.StatusServiceUnavailable, "unavailable")
 	if !strings.Contains(got.Message, "database") || strings.Contains(string(res.body), "127.0.0.1:1") {
 		t.Errorf("message %q: want it to name the database and not leak the address (%s)", got.Message, res.body)
+	}
+}
+
+// The Store's ValidationError (a segment definition with several problems) is a 422
+// naming each problem by its path, as the Store names it.
+func TestErrors_StoreValidationErrorIs422ByPath(t *testing.T) {
+	a := newTestAPI(t, testenv.SQLite(t))
+	fields := map[string]string{"groups[1].conditions[0].value": "must be a whole number", "groups": "at most 20 groups"}
+	a.echo.GET("/test/invalid", func(echo.Context) error {
+		return fmt.Errorf("create segment: %w", &models.ValidationError{Fields: fields})
+	})
+	got := a.do(http.MethodGet, "/test/invalid", "", "").wantError(t, http.StatusUnprocessableEntity, "validation_failed")
+	if !reflect.DeepEqual(got.Fields, fields) {
+		t.Errorf("fields = %v, want %v", got.Fields, fields)
 	}
 }

@@ -45,6 +45,17 @@ func (s *server) routes(e *echo.Echo) {
 	v1.DELETE("/qr-codes/:id", s.deleteQRCode)
 	v1.GET("/qr-codes/:id/image.png", s.qrCodeImage)
 
+	v1.POST("/segments", s.createSegment)
+	v1.GET("/segments", s.listSegments)
+	v1.GET("/segments/:id", s.getSegment)
+	v1.PUT("/segments/:id", s.updateSegment)
+	v1.DELETE("/segments/:id", s.deleteSegment)
+	v1.GET("/segments/:id/preview", s.previewSegment)
+	v1.GET("/segment-folders", s.listSegmentFolders)
+	v1.POST("/segment-folders", s.createSegmentFolder)
+	v1.PUT("/segment-folders/:id", s.renameSegmentFolder)
+	v1.DELETE("/segment-folders/:id", s.deleteSegmentFolder)
+
 	v1.GET("/secrets", s.listSecrets)
 	v1.PUT("/secrets/:name", s.putSecret)
 	v1.DELETE("/secrets/:name", s.deleteSecret)

@@ -28,6 +28,9 @@ type ownedObjects struct {
 	qrCodeID, qrAccountID string
 	// apiKeyID is a second key of A's, so that A may revoke it.
 	apiKeyID string
+	// segmentID is a segment in no folder; segmentFolderID an empty folder, so that A
+	// may delete it.
+	segmentID, segmentFolderID string
 }
 
 // needsEngine are the routes that call the Engine, which the tenancy test runs without:
@@ -157,6 +160,24 @@ var tenancyCases = map[string]func(a ownedObjects) (path, body string){
 	"DELETE /v1/api-keys/:id": func(a ownedObjects) (string, string) {
 		return "/v1/api-keys/" + a.apiKeyID, ""
 	},
+	"GET /v1/segments/:id": func(a ownedObjects) (string, string) {
+		return "/v1/segments/" + a.segmentID, ""
+	},
+	"PUT /v1/segments/:id": func(a ownedObjects) (string, string) {
+		return "/v1/segments/" + a.segmentID, `{"name": "Taken over"}`
+	},
+	"DELETE /v1/segments/:id": func(a ownedObjects) (string, string) {
+		return "/v1/segments/" + a.segmentID, ""
+	},
+	"GET /v1/segments/:id/preview": func(a ownedObjects) (string, string) {
+		return "/v1/segments/" + a.segmentID + "/preview", ""
+	},
+	"PUT /v1/segment-folders/:id": func(a ownedObjects) (string, string) {
+		return "/v1/segment-folders/" + a.segmentFolderID, `{"name": "Taken over"}`
+	},
+	"DELETE /v1/segment-folders/:id": func(a ownedObjects) (string, string) {
+		return "/v1/segment-folders/" + a.segmentFolderID, ""
+	},
 }
 
 // routesWithIDs lists "METHOD /path" of every registered /v1 route with a path
@@ -204,6 +225,8 @@ func TestTenancy_OtherWorkspaceGets404OnEveryRouteWithAnID(t *testing.T) {
 		objects.qrCodeID = a.createQRCode(keyA, "A's QR code", objects.qrAccountID).ID
 		objects.secretName = a.putSecret(keyA, "signing", "a-value").Name
 		objects.apiKeyID = a.createAPIKey(keyA, "A's second key").ID
+		objects.segmentID = a.createSegment(keyA, "A's segment", tagSegment("vip")).ID
+		objects.segmentFolderID = a.createSegmentFolder(keyA, "A's folder").ID
 		// B has objects of its own, so B is not just an empty workspace.
 		a.createAccount(keyB, "B's account", "1650000001")
 

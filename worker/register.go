@@ -40,6 +40,7 @@ func RegisterJourney(r Registry, cfg config.Config, store *models.Store, httpCli
 		activities.FriendsAddTagsName:            friends.AddTags,
 		activities.FriendsRemoveTagsName:         friends.RemoveTags,
 		activities.FriendsSetFieldName:           friends.SetField,
+		activities.FriendsInSegmentName:          friends.InSegment,
 		activities.ExecutionsStepName:            executions.RecordStep,
 		activities.ExecutionsUpdateName:          executions.Update,
 		activities.FriendsFromEventName:          events.FriendFromEvent,

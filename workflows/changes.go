@@ -31,4 +31,8 @@ const (
 	// changeCurrentNodeWhereItWaits: the LumoCurrentNode search attribute is not
 	// upserted for tag and branch steps nor when it already holds the node (see enter).
 	changeCurrentNodeWhereItWaits = "current-node-where-it-waits"
+	// changeSegmentConditions: a branch's {"segment": id} reads the friend's membership
+	// through an activity (before, the condition failed the run). Asked for where a
+	// segment condition is evaluated, so only runs that test one record it.
+	changeSegmentConditions = "segment-conditions"
 )

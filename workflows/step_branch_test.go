@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,14 +44,52 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := evaluate(tc.cond, friend, map[string]string{"isUnblocked": "true", "text": "Hello"})
+			got, err := evaluate(tc.cond, friend, map[string]string{"isUnblocked": "true", "text": "Hello"}, noSegments(t))
 			if err != nil || got != tc.want {
 				t.Fatalf("evaluate = %v, %v; want %v", got, err, tc.want)
 			}
 		})
 	}
-	if _, err := evaluate(definition.Condition{Segment: "s1"}, friend, nil); err == nil {
-		t.Fatal("a segment condition evaluated although segments do not exist yet")
+}
+
+// noSegments is the membership reader of conditions that name no segment.
+func noSegments(t *testing.T) func(string) (bool, error) {
+	return func(id string) (bool, error) {
+		t.Errorf("segment %q read, but no condition names it", id)
+		return false, nil
+	}
+}
+
+func TestEvaluate_SegmentConditionsAskForMembershipOnlyWhenReached(t *testing.T) {
+	friend := activities.FriendSnapshot{Tags: []string{"vip"}}
+	members := map[string]bool{"seg_in": true, "seg_out": false}
+	cases := []struct {
+		name string
+		cond definition.Condition
+		want bool
+		read []string
+	}{
+		{"member", definition.Condition{Segment: "seg_in"}, true, []string{"seg_in"}},
+		{"not a member", definition.Condition{Segment: "seg_out"}, false, []string{"seg_out"}},
+		{"all with a tag", definition.Condition{All: []definition.Condition{{Tag: "vip"}, {Segment: "seg_in"}}}, true, []string{"seg_in"}},
+		{"all stops at the first false", definition.Condition{All: []definition.Condition{{Tag: "tea"}, {Segment: "seg_in"}}}, false, nil},
+		{"any stops at the first true", definition.Condition{Any: []definition.Condition{{Segment: "seg_in"}, {Segment: "seg_out"}}}, true, []string{"seg_in"}},
+		{"any reads on", definition.Condition{Any: []definition.Condition{{Segment: "seg_out"}, {Segment: "seg_in"}}}, true, []string{"seg_out", "seg_in"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var read []string
+			got, err := evaluate(tc.cond, friend, nil, func(id string) (bool, error) {
+				read = append(read, id)
+				return members[id], nil
+			})
+			if err != nil || got != tc.want {
+				t.Fatalf("evaluate = %v, %v; want %v", got, err, tc.want)
+			}
+			if !slices.Equal(read, tc.read) {
+				t.Errorf("read segments %v, want %v", read, tc.read)
+			}
+		})
 	}
 }
 
