@@ -13,17 +13,6 @@ type AutoMessage struct {
 	UpdatedAt     time.Time    `gorm:"not null"`
 }
 
-// Segment is a saved audience: condition groups, ANDed inside a group and ORed across.
-type Segment struct {
-	ID          string `gorm:"primaryKey"`
-	WorkspaceID string `gorm:"not null"`
-	FolderID    *string
-	Name        string       `gorm:"not null"`
-	Groups      JSONDocument `gorm:"not null"`
-	CreatedAt   time.Time    `gorm:"not null"`
-	UpdatedAt   time.Time    `gorm:"not null"`
-}
-
 // QRCode is a tracked add-friend link; a scan can start a workflow for the friend.
 type QRCode struct {
 	ID            string `gorm:"primaryKey"`

@@ -1,6 +1,11 @@
 package models
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
 
 var (
 	// ErrNotFound means no row with that key exists in the caller's workspace.
@@ -39,3 +44,27 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
 // Is makes errors.Is(err, ErrInvalidInput) hold for every FieldError.
 func (e *FieldError) Is(target error) bool { return target == ErrInvalidInput }
+
+// ValidationError is input with several problems, each under the path of the input at
+// fault (a segment definition's "groups[1].conditions[0].value"): the API answers 422
+// with Fields as they are.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+func (e *ValidationError) Error() string {
+	paths := make([]string, 0, len(e.Fields))
+	for path := range e.Fields {
+		paths = append(paths, path)
+	}
+	slices.Sort(paths)
+	var b strings.Builder
+	b.WriteString("invalid input")
+	for _, path := range paths {
+		fmt.Fprintf(&b, "; %s: %s", path, e.Fields[path])
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrInvalidInput) hold for every ValidationError.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInput }
