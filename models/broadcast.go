@@ -85,21 +85,16 @@ type BroadcastRecipient struct {
 	LineUserID  string `gorm:"not null"`
 }
 
-// BroadcastBatch records that LINE answered one batch: Outcome "sent" or "failed".
+// BroadcastBatch records that one batch is done with: Sent of its recipients LINE took,
+// Failed it did not (it refused the batch, or a LINE user ID it cannot take).
 type BroadcastBatch struct {
 	BroadcastID string    `gorm:"primaryKey"`
 	Batch       int       `gorm:"primaryKey"`
-	Recipients  int       `gorm:"not null"`
-	Outcome     string    `gorm:"not null"`
+	Sent        int       `gorm:"not null"`
+	Failed      int       `gorm:"not null"`
 	RequestID   string    `gorm:"not null;default:''"`
 	RecordedAt  time.Time `gorm:"not null"`
 }
-
-// Batch outcomes.
-const (
-	BatchSent   = "sent"
-	BatchFailed = "failed"
-)
 
 // BroadcastInput is a broadcast as the caller has checked it.
 type BroadcastInput struct {
@@ -321,13 +316,13 @@ func (s *Store) NextBroadcastBatch(ctx context.Context, broadcastID string) (int
 	return next, nil
 }
 
-// RecordBroadcastBatch records LINE's answer to a batch and adds its recipients to the
-// broadcast's sent or failed count, in one transaction: a reader sees both or neither.
+// RecordBroadcastBatch records a batch done with and adds its recipients to the
+// broadcast's sent and failed counts, in one transaction: a reader sees both or neither.
 // Recording a batch again changes nothing. It counts whatever the broadcast's status
 // is, as a batch LINE accepted went out even if the broadcast was cancelled meanwhile.
 func (s *Store) RecordBroadcastBatch(ctx context.Context, workspaceID string, batch BroadcastBatch) error {
-	if batch.Outcome != BatchSent && batch.Outcome != BatchFailed {
-		return fmt.Errorf("models: batch outcome %q: want %q or %q", batch.Outcome, BatchSent, BatchFailed)
+	if batch.Sent < 0 || batch.Failed < 0 || batch.Sent+batch.Failed > BroadcastBatchSize {
+		return fmt.Errorf("models: batch %d of %d sent and %d failed: want 0 to %d in all", batch.Batch, batch.Sent, batch.Failed, BroadcastBatchSize)
 	}
 	batch.RecordedAt = time.Now().UTC()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -346,8 +341,9 @@ func (s *Store) RecordBroadcastBatch(ctx context.Context, workspaceID string, ba
 			return nil // recorded before
 		}
 		return tx.Model(&Broadcast{}).Where("id = ?", batch.BroadcastID).Updates(map[string]any{
-			batch.Outcome: gorm.Expr(batch.Outcome+" + ?", batch.Recipients),
-			"updated_at":  batch.RecordedAt,
+			"sent":       gorm.Expr("sent + ?", batch.Sent),
+			"failed":     gorm.Expr("failed + ?", batch.Failed),
+			"updated_at": batch.RecordedAt,
 		}).Error
 	})
 	if err != nil {

@@ -129,10 +129,10 @@ func TestBroadcast_RecordedBatchesAddUpOnce(t *testing.T) {
 			sent, fail int
 			next       int
 		}{
-			{models.BroadcastBatch{BroadcastID: b.ID, Batch: 0, Recipients: 500, Outcome: models.BatchSent, RequestID: "r0"}, 500, 0, 1},
-			{models.BroadcastBatch{BroadcastID: b.ID, Batch: 0, Recipients: 500, Outcome: models.BatchSent, RequestID: "r0"}, 500, 0, 1},
-			{models.BroadcastBatch{BroadcastID: b.ID, Batch: 1, Recipients: 500, Outcome: models.BatchFailed}, 500, 500, 2},
-			{models.BroadcastBatch{BroadcastID: b.ID, Batch: 2, Recipients: 200, Outcome: models.BatchSent, RequestID: "r2"}, 700, 500, 3},
+			{models.BroadcastBatch{BroadcastID: b.ID, Batch: 0, Sent: 500, RequestID: "r0"}, 500, 0, 1},
+			{models.BroadcastBatch{BroadcastID: b.ID, Batch: 0, Sent: 500, RequestID: "r0"}, 500, 0, 1},
+			{models.BroadcastBatch{BroadcastID: b.ID, Batch: 1, Failed: 500}, 500, 500, 2},
+			{models.BroadcastBatch{BroadcastID: b.ID, Batch: 2, Sent: 198, Failed: 2, RequestID: "r2"}, 698, 502, 3},
 		}
 		for i, s := range steps {
 			if err := store.RecordBroadcastBatch(ctx, ws.ID, s.batch); err != nil {
@@ -150,7 +150,7 @@ func TestBroadcast_RecordedBatchesAddUpOnce(t *testing.T) {
 			}
 		}
 		other, _ := testenv.Workspace(t, store, "other")
-		err := store.RecordBroadcastBatch(ctx, other.ID, models.BroadcastBatch{BroadcastID: b.ID, Batch: 9, Recipients: 1, Outcome: models.BatchSent})
+		err := store.RecordBroadcastBatch(ctx, other.ID, models.BroadcastBatch{BroadcastID: b.ID, Batch: 9, Sent: 1})
 		if !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("recording into another workspace's broadcast: %v, want ErrNotFound", err)
 		}

@@ -48,12 +48,14 @@ CREATE TABLE broadcast_recipients (
     UNIQUE (broadcast_id, friend_id)
 );
 
--- One row per batch LINE answered: outcome sent or failed, with LINE's request ID.
+-- One row per batch done with: how many of its recipients LINE took (sent) and how many
+-- it did not (failed: LINE refused the batch, or a LINE user ID it cannot take), with
+-- LINE's request ID.
 CREATE TABLE broadcast_batches (
     broadcast_id TEXT NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
     batch        INTEGER NOT NULL,
-    recipients   INTEGER NOT NULL,
-    outcome      TEXT NOT NULL,
+    sent         INTEGER NOT NULL,
+    failed       INTEGER NOT NULL,
     request_id   TEXT NOT NULL DEFAULT '',
     recorded_at  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (broadcast_id, batch)
