@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/lumoworkflows/lumo/database"
 	"github.com/lumoworkflows/lumo/internal/testenv"
+	"github.com/lumoworkflows/lumo/models"
 )
 
 // ownedObjects are workspace A's objects that the tenancy cases point at.
@@ -28,6 +30,8 @@ type ownedObjects struct {
 	qrCodeID, qrAccountID string
 	// apiKeyID is a second key of A's, so that A may revoke it.
 	apiKeyID string
+	// broadcastID is a running broadcast of A's to segmentID.
+	broadcastID, segmentID string
 }
 
 // needsEngine are the routes that call the Engine, which the tenancy test runs without:
@@ -39,6 +43,10 @@ var needsEngine = map[string]bool{
 	"POST /v1/executions/:id/replies":   true,
 	// Likewise LINE, for test sends.
 	"POST /v1/auto-messages/:id/test": true,
+	// Broadcasts start, stop and resume through Temporal.
+	"POST /v1/broadcasts/:id/cancel":   true,
+	"POST /v1/broadcasts/:id/resume":   true,
+	"POST /v1/segments/:id/broadcasts": true,
 }
 
 // tenancyCases says, for every /v1 route with a path parameter, how to call it on
@@ -157,6 +165,18 @@ var tenancyCases = map[string]func(a ownedObjects) (path, body string){
 	"DELETE /v1/api-keys/:id": func(a ownedObjects) (string, string) {
 		return "/v1/api-keys/" + a.apiKeyID, ""
 	},
+	"GET /v1/broadcasts/:id": func(a ownedObjects) (string, string) {
+		return "/v1/broadcasts/" + a.broadcastID, ""
+	},
+	"POST /v1/broadcasts/:id/cancel": func(a ownedObjects) (string, string) {
+		return "/v1/broadcasts/" + a.broadcastID + "/cancel", ""
+	},
+	"POST /v1/broadcasts/:id/resume": func(a ownedObjects) (string, string) {
+		return "/v1/broadcasts/" + a.broadcastID + "/resume", ""
+	},
+	"POST /v1/segments/:id/broadcasts": func(a ownedObjects) (string, string) {
+		return "/v1/segments/" + a.segmentID + "/broadcasts", `{"lineAccountId": "` + a.lineAccountID + `", "messages": [{"type": "text", "text": "Sale"}]}`
+	},
 }
 
 // routesWithIDs lists "METHOD /path" of every registered /v1 route with a path
@@ -204,6 +224,14 @@ func TestTenancy_OtherWorkspaceGets404OnEveryRouteWithAnID(t *testing.T) {
 		objects.qrCodeID = a.createQRCode(keyA, "A's QR code", objects.qrAccountID).ID
 		objects.secretName = a.putSecret(keyA, "signing", "a-value").Name
 		objects.apiKeyID = a.createAPIKey(keyA, "A's second key").ID
+		objects.segmentID = createSegment(t, a.store, wsA, "A's segment")
+		broadcast, err := a.store.CreateBroadcast(context.Background(), wsA, models.BroadcastInput{
+			LineAccountID: accountA, SegmentID: objects.segmentID, Messages: []byte(`[{"type":"text","text":"Sale"}]`),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		objects.broadcastID = broadcast.ID
 		// B has objects of its own, so B is not just an empty workspace.
 		a.createAccount(keyB, "B's account", "1650000001")
 
