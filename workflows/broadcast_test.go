@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -15,32 +16,10 @@ import (
 	"github.com/lumoworkflows/lumo/internal/linefake"
 	"github.com/lumoworkflows/lumo/internal/testenv"
 	"github.com/lumoworkflows/lumo/models"
+	"github.com/lumoworkflows/lumo/segments"
 	"github.com/lumoworkflows/lumo/worker"
 	"github.com/lumoworkflows/lumo/workflows"
 )
-
-// everyone stands in for a segment whose conditions select every friend of the
-// workspace: the segment language is tested in its own package, and what the broadcast
-// does with a segment's members is what these tests are about. It reads the friends
-// table as the segments' members query does (not blocked, friend ID order, keyset).
-// The segment "deleted" is one the workspace does not have.
-type everyone struct{ store *models.Store }
-
-func (e everyone) Definition(_ context.Context, _, segmentID string) ([]byte, error) {
-	if segmentID == "deleted" {
-		return nil, models.ErrNotFound
-	}
-	return []byte(`{"groups":[]}`), nil
-}
-
-func (e everyone) Members(ctx context.Context, workspaceID string, _ []byte, lineAccountID, after string, limit int) ([]activities.SegmentMember, error) {
-	var members []activities.SegmentMember
-	err := e.store.DB().WithContext(ctx).Table("friends").
-		Select("id AS friend_id, line_account_id, line_user_id").
-		Where("workspace_id = ? AND line_account_id = ? AND blocked_at IS NULL AND id > ?", workspaceID, lineAccountID, after).
-		Order("id").Limit(limit).Scan(&members).Error
-	return members, err
-}
 
 // broadcastWorld is a workspace with friends on a LINE account of the fake LINE, and a
 // broadcast to them, run with the real activities.
@@ -57,7 +36,8 @@ type broadcastWorld struct {
 
 // newBroadcastWorld makes n friends who receive the broadcast, beside one who blocked the
 // account and one of another LINE account, who do not; the broadcast starts at at (nil:
-// now) and goes to segment.
+// now) and goes to segment: "segment" is a real segment of every friend added since 2000,
+// "deleted" one the workspace does not have.
 func newBroadcastWorld(t *testing.T, n int, segment string, at *time.Time) *broadcastWorld {
 	t.Helper()
 	ctx := context.Background()
@@ -99,6 +79,16 @@ func newBroadcastWorld(t *testing.T, n int, segment string, at *time.Time) *broa
 		t.Fatal(err)
 	}
 
+	if segment == "segment" {
+		everyone := segments.Definition{Groups: []segments.Group{{Conditions: []segments.Condition{
+			{Property: segments.PropFriendAddedAt, Op: "after", Value: json.RawMessage(`"2000-01-01"`)},
+		}}}}
+		seg, err := store.CreateSegment(ctx, models.Segment{WorkspaceID: ws.ID, Name: "Everyone", Definition: everyone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		segment = seg.ID
+	}
 	w.broadcast, err = store.CreateBroadcast(ctx, ws.ID, models.BroadcastInput{
 		LineAccountID: account.ID, SegmentID: segment, ScheduledAt: at,
 		Messages: []byte(`[{"type":"text","text":"Sale today"}]`),
@@ -113,7 +103,7 @@ func newBroadcastWorld(t *testing.T, n int, segment string, at *time.Time) *broa
 func (w *broadcastWorld) env(rate int) *testsuite.TestWorkflowEnvironment {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
-	worker.RegisterBroadcasts(env, config.Config{LineAPIURL: w.line.URL(), BroadcastRate: rate}, w.store, everyone{w.store}, http.DefaultClient)
+	worker.RegisterBroadcasts(env, config.Config{LineAPIURL: w.line.URL(), BroadcastRate: rate}, w.store, worker.StoreSegments{Store: w.store}, http.DefaultClient)
 	return env
 }
 
