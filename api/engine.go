@@ -27,4 +27,12 @@ type Engine interface {
 	// DeliverLineEvents hands a webhook's new events to Temporal, in order per friend;
 	// it returns once every event is durably there.
 	DeliverLineEvents(ctx context.Context, workspaceID, lineAccountID string, events []models.LineEvent) error
+
+	// StartBroadcast saves a broadcast and starts its workflow, now or at its
+	// scheduledAt.
+	StartBroadcast(ctx context.Context, workspaceID string, in models.BroadcastInput) (models.Broadcast, error)
+	// CancelBroadcast cancels a broadcast that has not finished (409 once it has).
+	CancelBroadcast(ctx context.Context, workspaceID, id string) (models.Broadcast, error)
+	// ResumeBroadcast sends the rest of a stopped broadcast (409 unless stopped).
+	ResumeBroadcast(ctx context.Context, workspaceID, id string) (models.Broadcast, error)
 }

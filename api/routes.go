@@ -84,6 +84,13 @@ func (s *server) routes(e *echo.Echo) {
 	v1.POST("/executions/:id/replies", s.replyToExecution)
 	v1.GET("/workflow-templates", s.listTemplates)
 
+	v1.POST("/broadcasts", s.createBroadcast)
+	v1.GET("/broadcasts", s.listBroadcasts)
+	v1.GET("/broadcasts/:id", s.getBroadcast)
+	v1.POST("/broadcasts/:id/cancel", s.cancelBroadcast)
+	v1.POST("/broadcasts/:id/resume", s.resumeBroadcast)
+	v1.POST("/segments/:id/broadcasts", s.createSegmentBroadcast)
+
 	v1.GET("/api-keys", s.listAPIKeys)
 	v1.POST("/api-keys", s.createAPIKey)
 	v1.DELETE("/api-keys/:id", s.revokeAPIKey)

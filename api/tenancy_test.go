@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/lumoworkflows/lumo/database"
 	"github.com/lumoworkflows/lumo/internal/testenv"
+	"github.com/lumoworkflows/lumo/models"
 )
 
 // ownedObjects are workspace A's objects that the tenancy cases point at.
@@ -31,6 +33,8 @@ type ownedObjects struct {
 	// segmentID is a segment in no folder; segmentFolderID an empty folder, so that A
 	// may delete it.
 	segmentID, segmentFolderID string
+	// broadcastID is a running broadcast of A's to segmentID.
+	broadcastID string
 }
 
 // needsEngine are the routes that call the Engine, which the tenancy test runs without:
@@ -42,6 +46,10 @@ var needsEngine = map[string]bool{
 	"POST /v1/executions/:id/replies":   true,
 	// Likewise LINE, for test sends.
 	"POST /v1/auto-messages/:id/test": true,
+	// Broadcasts start, stop and resume through Temporal.
+	"POST /v1/broadcasts/:id/cancel":   true,
+	"POST /v1/broadcasts/:id/resume":   true,
+	"POST /v1/segments/:id/broadcasts": true,
 }
 
 // tenancyCases says, for every /v1 route with a path parameter, how to call it on
@@ -178,6 +186,18 @@ var tenancyCases = map[string]func(a ownedObjects) (path, body string){
 	"DELETE /v1/segment-folders/:id": func(a ownedObjects) (string, string) {
 		return "/v1/segment-folders/" + a.segmentFolderID, ""
 	},
+	"GET /v1/broadcasts/:id": func(a ownedObjects) (string, string) {
+		return "/v1/broadcasts/" + a.broadcastID, ""
+	},
+	"POST /v1/broadcasts/:id/cancel": func(a ownedObjects) (string, string) {
+		return "/v1/broadcasts/" + a.broadcastID + "/cancel", ""
+	},
+	"POST /v1/broadcasts/:id/resume": func(a ownedObjects) (string, string) {
+		return "/v1/broadcasts/" + a.broadcastID + "/resume", ""
+	},
+	"POST /v1/segments/:id/broadcasts": func(a ownedObjects) (string, string) {
+		return "/v1/segments/" + a.segmentID + "/broadcasts", `{"lineAccountId": "` + a.lineAccountID + `", "messages": [{"type": "text", "text": "Sale"}]}`
+	},
 }
 
 // routesWithIDs lists "METHOD /path" of every registered /v1 route with a path
@@ -227,6 +247,13 @@ func TestTenancy_OtherWorkspaceGets404OnEveryRouteWithAnID(t *testing.T) {
 		objects.apiKeyID = a.createAPIKey(keyA, "A's second key").ID
 		objects.segmentID = a.createSegment(keyA, "A's segment", tagSegment("vip")).ID
 		objects.segmentFolderID = a.createSegmentFolder(keyA, "A's folder").ID
+		broadcast, err := a.store.CreateBroadcast(context.Background(), wsA, models.BroadcastInput{
+			LineAccountID: accountA, SegmentID: objects.segmentID, Messages: []byte(`[{"type":"text","text":"Sale"}]`),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		objects.broadcastID = broadcast.ID
 		// B has objects of its own, so B is not just an empty workspace.
 		a.createAccount(keyB, "B's account", "1650000001")
 

@@ -90,6 +90,9 @@ type Config struct {
 	// otherwise, for on-premise endpoints: host names and networks (LUMO_SEND_DATA_ALLOW,
 	// comma-separated, e.g. "billing.corp.example,10.20.0.0/16").
 	SendDataAllow egress.AllowList
+	// BroadcastRate is how many LINE multicast requests (of up to 500 recipients) one
+	// broadcast sends a second (LUMO_BROADCAST_RATE); 0 means as fast as LINE answers.
+	BroadcastRate int
 
 	// LogLevel is the app's log level (LUMO_LOG_LEVEL); TemporalLogLevel the embedded
 	// server's (LUMO_TEMPORAL_LOG_LEVEL), quieter by default because it is chatty.
@@ -125,12 +128,17 @@ var defaults = map[string]string{
 	"LUMO_REPLY_TOKEN_WINDOW":       "50s",
 	"LUMO_LINE_TIMEOUT":             "10s",
 	"LUMO_QR_FOLLOW_WINDOW":         "3m",
+	"LUMO_BROADCAST_RATE":           "10",
 
 	"LUMO_RATE_LIMIT_API_PER_KEY":         "100/s,burst=200",
 	"LUMO_RATE_LIMIT_API_PER_CLIENT":      "200/s,burst=400",
 	"LUMO_RATE_LIMIT_QR_PER_CLIENT":       "50/s,burst=100",
 	"LUMO_RATE_LIMIT_WEBHOOKS_PER_CLIENT": "1000/s,burst=2000",
 }
+
+// MaxBroadcastRate is the highest LUMO_BROADCAST_RATE: LINE's 2,000 requests a second
+// per channel.
+const MaxBroadcastRate = 2000
 
 // MinDevAPIKeyLength is the fewest characters LUMO_DEV_API_KEY may have. The dev key
 // opens the whole dev workspace, and a `lumo dev` API may listen beyond localhost: a
@@ -228,6 +236,12 @@ func Load(getenv func(string) string) (Config, error) {
 	cfg.QRFollowWindow, err = time.ParseDuration(get("LUMO_QR_FOLLOW_WINDOW"))
 	if err != nil || cfg.QRFollowWindow <= 0 || cfg.QRFollowWindow > time.Hour {
 		problems = append(problems, fmt.Errorf("LUMO_QR_FOLLOW_WINDOW=%q: want a duration above 0 and at most 1h", get("LUMO_QR_FOLLOW_WINDOW")))
+	}
+
+	// LINE allows 2,000 requests a second per channel; more than that only earns 429s.
+	cfg.BroadcastRate, err = strconv.Atoi(get("LUMO_BROADCAST_RATE"))
+	if err != nil || cfg.BroadcastRate < 0 || cfg.BroadcastRate > MaxBroadcastRate {
+		problems = append(problems, fmt.Errorf("LUMO_BROADCAST_RATE=%q: want a whole number of requests a second from 0 (no limit) to %d (LINE's limit per channel)", get("LUMO_BROADCAST_RATE"), MaxBroadcastRate))
 	}
 
 	cfg.SendDataAllow, err = egress.ParseAllowList(getenv("LUMO_SEND_DATA_ALLOW"))

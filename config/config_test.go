@@ -180,3 +180,37 @@ func TestParseSecretKey(t *testing.T) {
 		}
 	}
 }
+
+func TestLoad_BroadcastRate(t *testing.T) {
+	cases := []struct {
+		value string
+		want  int
+		ok    bool
+	}{
+		{"", 10, true},
+		{"0", 0, true},
+		{"1", 1, true},
+		{"2000", 2000, true},
+		{"2001", 0, false},
+		{"-1", 0, false},
+		{"1.5", 0, false},
+		{"fast", 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.value, func(t *testing.T) {
+			cfg, err := config.Load(env(map[string]string{"LUMO_BROADCAST_RATE": c.value}))
+			if !c.ok {
+				if err == nil || !strings.Contains(err.Error(), "LUMO_BROADCAST_RATE") {
+					t.Fatalf("err = %v, want one naming LUMO_BROADCAST_RATE", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.BroadcastRate != c.want {
+				t.Fatalf("BroadcastRate = %d, want %d", cfg.BroadcastRate, c.want)
+			}
+		})
+	}
+}

@@ -12,6 +12,10 @@
 //
 //	TestWorkerKilled_...   the worker, a process of its own, is killed ten times while 200
 //	                       journeys run (send, question, branch, tag, send)
+//	TestWorkerKilled_TwiceWhileABroadcast...
+//	                       the worker is killed twice while a broadcast to 2,000 friends
+//	                       sends; each friend gets it once, and its progress adds up at
+//	                       every read
 //	TestAPIKilled_...      the API, a process of its own, is killed while LINE webhooks
 //	                       arrive; deliveries that got no 200 are redelivered, as LINE does
 //	TestLineFaults_...     one LINE call in five fails: 5xx, 429 with Retry-After, 3-second

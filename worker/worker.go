@@ -40,6 +40,7 @@ func New(deps Deps) (sdkworker.Worker, error) {
 	// One client for every LINE call, so connections to LINE are pooled.
 	lineHTTP := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}
 	RegisterJourney(w, deps.Config, deps.Store, lineHTTP)
+	RegisterBroadcasts(w, deps.Config, deps.Store, StoreSegments{Store: deps.Store}, lineHTTP)
 	RegisterEngine(w, deps.Client, deps.Config.TemporalNamespace, deps.Store, engine.New(deps.Client, deps.Store, deps.Config))
 
 	maintenance := &activities.Maintenance{Store: deps.Store}
