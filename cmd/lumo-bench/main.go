@@ -9,6 +9,8 @@
 //	    server's raw StartWorkflow rate
 //	P3  parked: friends waiting on a question; memory, and reply → next message
 //	free messages: the share of answers to a friend's own action sent by reply
+//	P4  segment broadcast: 100,000 friends through the fake LINE, unthrottled and at
+//	    LUMO_BROADCAST_RATE; recipients a second, and the rate kept
 //	P5  segment count: a segment of three conditions in two groups, counted over a
 //	    million friends on PostgreSQL (a database of its own, seeded by the benchmark)
 //
@@ -17,6 +19,7 @@
 //
 //	go run ./cmd/lumo-bench -only P1 -rounds 20
 //	go run ./cmd/lumo-bench -only P3 -parked 1000 -replies 50
+//	go run ./cmd/lumo-bench -only P4 -broadcast-friends 10000
 //	go run ./cmd/lumo-bench -only P5 -segment-friends 100000
 //
 // A run of some scenarios rewrites BENCHMARKS.md with their figures and keeps the
@@ -41,7 +44,7 @@ import (
 )
 
 // scenarioNames are the scenarios, in the order of the report.
-var scenarioNames = []string{"P1", "P2", "P3", "P5"}
+var scenarioNames = []string{"P1", "P2", "P3", "P4", "P5"}
 
 // options are the command line: which scenarios, at what scale, and where to write.
 type options struct {
@@ -59,6 +62,8 @@ type options struct {
 	deadline time.Time
 	// P3
 	parked, replies int
+	// P4
+	broadcastFriends, broadcastRate int
 	// P5
 	postgresURL                                string
 	segmentFriends, segmentRuns, segmentWarmup int
@@ -85,6 +90,8 @@ func parseOptions(args []string) (options, error) {
 	flags.DurationVar(&o.budget, "budget", 9*time.Minute+30*time.Second, "P2: no rate is tried that could not end within this long of the start")
 	flags.IntVar(&o.parked, "parked", 10000, "P3: friends parked on a question")
 	flags.IntVar(&o.replies, "replies", 200, "P3: sampled replies (reply → next message)")
+	flags.IntVar(&o.broadcastFriends, "broadcast-friends", 100_000, "P4: friends in the segment broadcast to")
+	flags.IntVar(&o.broadcastRate, "broadcast-rate", 0, "P4: the throttled broadcast's requests a second (default: LUMO_BROADCAST_RATE as configured, or 10 if that is 0)")
 	flags.StringVar(&o.postgresURL, "postgres-url", testenv.PostgresAdminURL(), "P5: the PostgreSQL server to create the benchmark's database on (default: LUMO_TEST_POSTGRES_URL, as the tests)")
 	flags.IntVar(&o.segmentFriends, "segment-friends", 1_000_000, "P5: friends in the workspace whose segment is counted")
 	flags.IntVar(&o.segmentRuns, "segment-runs", 30, "P5: measured counts")
@@ -135,6 +142,9 @@ func parseOptions(args []string) (options, error) {
 	if o.rounds < 1 || o.parked < 1 || o.replies < 1 || o.replies > o.parked {
 		return o, errors.New("-rounds, -parked and -replies must be positive, and -replies at most -parked")
 	}
+	if o.broadcastFriends < 2 || o.broadcastRate < 0 {
+		return o, errors.New("-broadcast-friends must be at least 2, -broadcast-rate not negative")
+	}
 	if o.segmentFriends < 1 || o.segmentRuns < 1 || o.segmentWarmup < 0 || o.segmentBeforeRuns < 1 {
 		return o, errors.New("-segment-friends, -segment-runs and -segment-before-runs must be positive, -segment-warmup not negative")
 	}
@@ -183,7 +193,7 @@ func run(ctx context.Context, opts options) error {
 		}
 		fmt.Println(rep.p5.summary())
 	}
-	if opts.scenarios["P1"] || opts.scenarios["P2"] || opts.scenarios["P3"] {
+	if opts.scenarios["P1"] || opts.scenarios["P2"] || opts.scenarios["P3"] || opts.scenarios["P4"] {
 		if err := runProduct(ctx, opts, rep, scenario); err != nil {
 			return err
 		}
@@ -252,7 +262,21 @@ func runProduct(ctx context.Context, opts options, rep *report, scenario func(st
 		}
 		fmt.Println(rep.p2.summary())
 	}
-	fmt.Println(rep.freeSummary())
+	// P4 last: the friends it makes and the messages the fake LINE keeps of them would
+	// otherwise weigh on the scenarios after it.
+	if opts.scenarios["P4"] {
+		err := scenario("P4", func() (err error) {
+			rep.p4, err = runP4(ctx, e, opts)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Println(rep.p4.summary())
+	}
+	if rep.p1 != nil || rep.p2 != nil || rep.p3 != nil {
+		fmt.Println(rep.freeSummary())
+	}
 	return nil
 }
 

@@ -23,6 +23,7 @@ type report struct {
 	p1                      *p1Result
 	p2                      *p2Result
 	p3                      *p3Result
+	p4                      *p4Result
 	p5                      *p5Result
 	// journeyCosts is P1's result, also when P1 only set up P2: what one event costs.
 	journeyCosts *p1Result
@@ -75,13 +76,14 @@ func (r *report) write(path string) error {
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	m := r.machine
 	measured := r.began.UTC().Format(dateLayout)
-	product := r.p1 != nil || r.p2 != nil || r.p3 != nil
+	product := r.p1 != nil || r.p2 != nil || r.p3 != nil || r.p4 != nil
+	journeys := r.p1 != nil || r.p2 != nil || r.p3 != nil
 
 	w("# Benchmarks\n\n")
 	w("Measured by `make bench` (`go run ./cmd/lumo-bench`) on %s, in %s. One process runs what\n", measured, r.elapsed.Round(time.Second))
 	w("`lumo dev` runs (the embedded Temporal server, the worker, the API) with the fake LINE\n")
 	w("(`internal/linefake`, no added latency) in place of api.line.me, and drives it with signed LINE\n")
-	w("webhooks, as LINE would; P5 counts a segment on PostgreSQL. This file is written by that run; run it again to refresh it. A quick\n")
+	w("webhooks, as LINE would; P4 sends broadcasts through it, P5 counts a segment on PostgreSQL. This file is written by that run; run it again to refresh it. A quick\n")
 	w("look at one scenario: `go run ./cmd/lumo-bench -only P1 -rounds 20` (flags: `-h`).")
 	if kept := r.keptScenarios(prev); len(kept) > 0 {
 		w(" That run measured %s only; %s %s kept from earlier runs, each section saying when.",
@@ -126,8 +128,9 @@ func (r *report) write(path string) error {
 		{"P1", r.p1 != nil, r.writeP1},
 		{"P2", r.p2 != nil, r.writeP2},
 		{"P3", r.p3 != nil, r.writeP3},
+		{"P4", r.p4 != nil, r.writeP4},
 		{"P5", r.p5 != nil, r.writeP5},
-		{"Free", product, r.writeFree},
+		{"Free", journeys, r.writeFree},
 	} {
 		if s.ran {
 			s.write(w)
@@ -144,7 +147,7 @@ func (r *report) ranScenarios() []string {
 	for _, s := range []struct {
 		name string
 		ran  bool
-	}{{"P1", r.p1 != nil}, {"P2", r.p2 != nil}, {"P3", r.p3 != nil}, {"P5", r.p5 != nil}} {
+	}{{"P1", r.p1 != nil}, {"P2", r.p2 != nil}, {"P3", r.p3 != nil}, {"P4", r.p4 != nil}, {"P5", r.p5 != nil}} {
 		if s.ran {
 			names = append(names, s.name)
 		}
@@ -206,13 +209,21 @@ func (r *report) writeSummary(w writer, prev previousReport) {
 		w("| P3 reply → next message (%d replies) | %s | %s | p99 ≤ %s | %s |\n",
 			len(p.replies), ms(p.replies.p50()), ms(p.replies.p99()), ms(p3TargetReply), verdict(p.metReply()))
 	}
+	if p := r.p4; p != nil {
+		w("| P4 segment broadcast to %d friends, unthrottled: recipients a second leaving for LINE | %.0f/s | | ≥ %d/s | %s |\n",
+			p.friends, p.unthrottled.recipientRate, p4TargetRecipients, verdict(p.metUnthrottled()))
+		w("| P4 the same at `LUMO_BROADCAST_RATE=%d`: requests a second | %.2f/s (%.2f%% off) | | within %.0f%% | %s |\n",
+			p.throttled.rate, p.throttled.requestRate, 100*p.throttled.rateError(), 100*p4TargetRateError, verdict(p.metThrottled()))
+	} else {
+		keep("P4")
+	}
 	if p := r.p5; p != nil {
 		w("| P5 segment count: %d friends, 3 conditions in 2 groups, on PostgreSQL | %s | %s | p50 ≤ %s | %s |\n",
 			p.friends, ms(p.counts.p50()), ms(p.counts.p99()), ms(p5TargetP50), verdict(p.met()))
 	} else {
 		keep("P5")
 	}
-	if r.p1 != nil || r.p2 != nil || r.p3 != nil {
+	if journeys := r.p1 != nil || r.p2 != nil || r.p3 != nil; journeys {
 		f := r.free()
 		w("| Free messages: answers to a friend's own action sent by reply | %.1f%% (%d of %d) | | ≥ %.0f%% | %s |\n",
 			100*f.share(), f.replied, f.answers, 100*freeTarget, verdict(f.met()))
@@ -235,6 +246,9 @@ func (r *report) writeSummary(w writer, prev previousReport) {
 	}
 	if r.p2 != nil {
 		parts = append(parts, fmt.Sprintf("P2 %s", r.p2.elapsed.Round(time.Second)))
+	}
+	if r.p4 != nil {
+		parts = append(parts, fmt.Sprintf("P4 %s", r.p4.elapsed.Round(time.Second)))
 	}
 	w("\nElapsed: %s", strings.Join(parts, ", "))
 	w("; %s in all (the build that `make bench` runs first is not counted).\n\n", r.elapsed.Round(time.Second))

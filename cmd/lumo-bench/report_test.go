@@ -18,6 +18,7 @@ func TestParseOptions_OnlyPicksScenarios(t *testing.T) {
 		{only: "P5", want: []string{"P5"}},
 		{only: "p1, P5", want: []string{"P1", "P5"}},
 		{only: "P1,P2,P3", want: []string{"P1", "P2", "P3"}},
+		{only: "P4,P5", want: []string{"P4", "P5"}},
 		{only: "P9", wantErr: true},
 		{only: "", wantErr: true},
 	} {
@@ -149,12 +150,18 @@ func TestReportWrite_KeepsTheScenariosNotRun(t *testing.T) {
 
 // A run of the product's scenarios keeps P5 from the file.
 func TestReportWrite_KeepsP5WhenTheProductRuns(t *testing.T) {
+	run := func(rate int, recipientRate, requestRate float64) broadcastRun {
+		return broadcastRun{rate: rate, requests: 20, recipients: 10000, delivered: 10000, sent: 10000, total: 10000,
+			status: "completed", recipientRate: recipientRate, requestRate: requestRate}
+	}
 	path := filepath.Join(t.TempDir(), "BENCHMARKS.md")
 	first := &report{began: time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC), load: map[string]load{}, p5: p5ForTest(100 * time.Millisecond)}
 	if err := first.write(path); err != nil {
 		t.Fatal(err)
 	}
-	second := &report{began: time.Date(2026, 12, 8, 9, 30, 0, 0, time.UTC), load: map[string]load{}, p3: &p3Result{parkedRuns: 10, enrollTook: time.Second}}
+	second := &report{began: time.Date(2026, 12, 8, 9, 30, 0, 0, time.UTC), load: map[string]load{},
+		p3: &p3Result{parkedRuns: 10, enrollTook: time.Second},
+		p4: &p4Result{friends: 10000, unthrottled: run(0, 150000, 300), throttled: run(10, 5000, 10.1)}}
 	if err := second.write(path); err != nil {
 		t.Fatal(err)
 	}
@@ -165,6 +172,9 @@ func TestReportWrite_KeepsP5WhenTheProductRuns(t *testing.T) {
 	got := string(b)
 	for _, want := range []string{
 		"## P3: parked friends\n\n10 friends",
+		"## P4: segment broadcast\n\n10000 friends",
+		"| P4 segment broadcast to 10000 friends, unthrottled: recipients a second leaving for LINE | 150000/s | | ≥ 100000/s | met |",
+		"| P4 the same at `LUMO_BROADCAST_RATE=10`: requests a second | 10.10/s (1.00% off) | | within 2% | met |",
 		"## P5: segment count\n\n_Measured on 2026-12-07 15:00 UTC by an earlier run",
 		"| P5 segment count: 1000 friends",
 		"| Segment count database (P5) | PostgreSQL 15.20",
