@@ -319,7 +319,8 @@ func describePostgres(db *gorm.DB, r *p5Result) error {
 
 // planFigures are what the report quotes from the count's plan: the pages it touched
 // (from PostgreSQL's buffers or from outside them), the table pages the bitmap heap scans
-// visited, and when the parts of the plan were done (each node's actual end time).
+// visited, and how long the parts of the plan took (each node's actual total time, its
+// children's included).
 type planFigures struct {
 	hit, read, heapBlocks int64
 	// semiJoin is the first group's join of its conditions, heapScan the field
@@ -426,19 +427,19 @@ func (r *report) writeP5(w writer) {
 	} else {
 		w("**What limits it.** ")
 	}
-	w("Each group is a set of friend IDs, and the plan above says where the time goes (its times\n")
-	w("are each part's end, from the statement's start; the count took %s in all under EXPLAIN).\n", ms(f.execution))
+	w("Each group is a set of friend IDs, and the plan above says where the time goes (each node's\n")
+	w("time is its own, its children's included; the count took %s in all under EXPLAIN).\n", ms(f.execution))
 	w("The first group's conditions are joined, not tested row by row: the tag's friends come from\n")
 	w("the `friend_tags_tag` index and the recently added from `friends_added_ids` (migration 00011),\n")
-	w("both read index-only, never a friends row; hashing one set and probing it with the other was\n")
-	w("done at %s. The field condition cannot be answered from an index alone: the GIN index on\n", ms(f.semiJoin))
+	w("both read index-only, never a friends row; hashing one set and probing it with the other took\n")
+	w("%s. The field condition cannot be answered from an index alone: the GIN index on\n", ms(f.semiJoin))
 	w("`friends.fields` (`jsonb_path_ops`) finds candidates by a hash of the path and value, so\n")
 	w("PostgreSQL rechecks each in its row, and one friend in ten on the plan is spread over nearly\n")
 	w("every page of the table: that bitmap heap scan visited %d of the table's %d pages (%s)\n", f.heapBlocks, heapPages, mib(uint64(p.heap)))
-	w("and ended at %s. Of the %d pages the count touched, %d came from outside PostgreSQL's own\n", ms(f.heapScan), f.hit+f.read, f.read)
+	w("in %s. Of the %d pages the count touched, %d came from outside PostgreSQL's own\n", ms(f.heapScan), f.hit+f.read, f.read)
 	w("cache (%s: the table does not fit), each a copy from the operating system's page\n", p.buffers)
-	w("cache. The UNION's distinct IDs (a hash of every member of either group) took from %s to\n", ms(f.append))
-	w("%s. So the floor of this count on this server is one pass over the friends table plus hashing\n", ms(f.aggregate))
+	w("cache. The UNION's distinct IDs (a hash of every member of either group) took %s more.\n", ms(f.aggregate-f.append))
+	w("So the floor of this count on this server is one pass over the friends table plus hashing\n")
 	w("a few hundred thousand IDs, and the machine's load (above) stretches both. Faster would need\n")
 	w("the fields in a table of their own (name, value, friend ID) whose index answers a field\n")
 	w("condition without the rows, or a server whose shared_buffers hold the friends table.\n\n")
