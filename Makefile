@@ -9,9 +9,11 @@ dev:
 test:
 	bash scripts/test
 
-# Measure journey latency, ingest and memory on this machine and rewrite BENCHMARKS.md
-# (under 10 minutes on 2 cores; not part of `make test`). One scenario, smaller:
+# Measure journey latency, ingest, memory, broadcasts and segment counts on this machine
+# and rewrite BENCHMARKS.md (about 10 minutes on 2 cores; not part of `make test`). One
+# scenario, smaller (the file keeps the other scenarios' sections):
 # go run ./cmd/lumo-bench -only P1 -rounds 20
+# go run ./cmd/lumo-bench -only P5   (PostgreSQL at LUMO_TEST_POSTGRES_URL, or -postgres-url)
 bench:
 	go run ./cmd/lumo-bench
 

@@ -7,8 +7,9 @@ import (
 )
 
 // FuzzDefinition parses and validates arbitrary definitions: neither may panic, a valid
-// definition must compile on both dialects with as many arguments as placeholders, and
-// no text of the definition may reach the SQL except through an argument.
+// definition must compile on both dialects (as a condition and as a count) with as many
+// arguments as placeholders, and no text of the definition may reach the SQL except
+// through an argument.
 func FuzzDefinition(f *testing.F) {
 	seeds := []string{
 		`{"groups":[{"conditions":[{"property":"tag","op":"eq","value":"vip"}]}]}`,
@@ -45,6 +46,14 @@ func FuzzDefinition(f *testing.F) {
 			if n := strings.Count(sql, "?"); n != len(args) {
 				t.Fatalf("%d placeholders, %d arguments\n%s", n, len(args), sql)
 			}
+			count, countArgs, err := countSQL(dia, "ws", d, now)
+			if err != nil {
+				t.Fatalf("valid definition does not compile as a count: %v\n%s", err, data)
+			}
+			if n := strings.Count(count, "?"); n != len(countArgs) {
+				t.Fatalf("count: %d placeholders, %d arguments\n%s", n, len(countArgs), count)
+			}
+			sql += count
 			for _, g := range d.Groups {
 				for _, c := range g.Conditions {
 					_, name, _ := splitProperty(c.Property)

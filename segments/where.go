@@ -75,10 +75,21 @@ type compiler struct {
 }
 
 func compile(dia dialect, workspaceID string, d Definition, now time.Time) (string, []any, error) {
-	c := compiler{dialect: dia, workspaceID: workspaceID, now: now}
-	if len(d.Groups) == 0 {
+	groups, err := compileGroups(dia, workspaceID, d, now)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(groups) == 0 {
 		return "1 = 0", nil, nil
 	}
+	e := join(" OR ", groups)
+	return e.sql, e.args, nil
+}
+
+// compileGroups compiles each group of d to one condition on the friends row (its
+// conditions ANDed); no groups, no conditions.
+func compileGroups(dia dialect, workspaceID string, d Definition, now time.Time) ([]expr, error) {
+	c := compiler{dialect: dia, workspaceID: workspaceID, now: now}
 	groups := make([]expr, 0, len(d.Groups))
 	for i, g := range d.Groups {
 		if len(g.Conditions) == 0 {
@@ -90,14 +101,13 @@ func compile(dia dialect, workspaceID string, d Definition, now time.Time) (stri
 		for j, cond := range g.Conditions {
 			p, err := parseCondition(cond)
 			if err != nil {
-				return "", nil, fmt.Errorf("segment condition groups[%d].conditions[%d].%s: %s", i, j, err.field, err.problem)
+				return nil, fmt.Errorf("segment condition groups[%d].conditions[%d].%s: %s", i, j, err.field, err.problem)
 			}
 			conds = append(conds, c.condition(p))
 		}
 		groups = append(groups, join(" AND ", conds))
 	}
-	e := join(" OR ", groups)
-	return e.sql, e.args, nil
+	return groups, nil
 }
 
 // condition compiles one parsed (so valid) condition.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,8 @@ type report struct {
 	p1                      *p1Result
 	p2                      *p2Result
 	p3                      *p3Result
+	p4                      *p4Result
+	p5                      *p5Result
 	// journeyCosts is P1's result, also when P1 only set up P2: what one event costs.
 	journeyCosts *p1Result
 	// load is, per scenario ("run" for the whole), how busy the machine was.
@@ -65,17 +68,28 @@ func (r *report) freeSummary() string {
 		f.replied, f.answers, 100*f.share(), 100*freeTarget, verdict(f.met()))
 }
 
+// write writes the report to path. The sections of scenarios this run did not run are
+// kept from the file at path, each marked with when it was measured.
 func (r *report) write(path string) error {
+	prev := readPrevious(path)
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	m := r.machine
+	measured := r.began.UTC().Format(dateLayout)
+	product := r.p1 != nil || r.p2 != nil || r.p3 != nil || r.p4 != nil
+	journeys := r.p1 != nil || r.p2 != nil || r.p3 != nil
 
 	w("# Benchmarks\n\n")
-	w("Measured by `make bench` (`go run ./cmd/lumo-bench`) on %s, in %s. One process runs what\n", r.began.UTC().Format("2006-01-02 15:04 MST"), r.elapsed.Round(time.Second))
+	w("Measured by `make bench` (`go run ./cmd/lumo-bench`) on %s, in %s. One process runs what\n", measured, r.elapsed.Round(time.Second))
 	w("`lumo dev` runs (the embedded Temporal server, the worker, the API) with the fake LINE\n")
 	w("(`internal/linefake`, no added latency) in place of api.line.me, and drives it with signed LINE\n")
-	w("webhooks, as LINE would. This file is written by that run; run it again to refresh it. A quick\n")
-	w("look at one scenario: `go run ./cmd/lumo-bench -only P1 -rounds 20` (flags: `-h`).\n\n")
+	w("webhooks, as LINE would; P4 sends broadcasts through it, P5 counts a segment on PostgreSQL. This file is written by that run; run it again to refresh it. A quick\n")
+	w("look at one scenario: `go run ./cmd/lumo-bench -only P1 -rounds 20` (flags: `-h`).")
+	if kept := r.keptScenarios(prev); len(kept) > 0 {
+		w(" That run measured %s only; %s %s kept from earlier runs, each section saying when.",
+			strings.Join(r.ranScenarios(), ", "), strings.Join(kept, ", "), map[bool]string{true: "is", false: "are"}[len(kept) == 1])
+	}
+	w("\n\n")
 
 	w("## Machine\n\n| | |\n| --- | --- |\n")
 	w("| CPU | %s, %d cores |\n", m.cpu, m.cores)
@@ -84,39 +98,97 @@ func (r *report) write(path string) error {
 	w("| Go | %s |\n", m.goVer)
 	w("| Temporal server | go.temporal.io/server %s |\n", m.versions["go.temporal.io/server"])
 	w("| Temporal SDK | go.temporal.io/sdk %s (API go.temporal.io/api %s) |\n", m.versions["go.temporal.io/sdk"], m.versions["go.temporal.io/api"])
-	w("| App database | %s |\n", r.database)
-	w("| Temporal's persistence | %s |\n", r.temporalStore)
-	if len(r.opts.dynamicConfig) > 0 {
-		w("| Temporal dynamic config overrides (`-dynamic-config`) | %v |\n", r.opts.dynamicConfig)
+	if product {
+		w("| App database | %s |\n", r.database)
+		w("| Temporal's persistence | %s |\n", r.temporalStore)
+		if len(r.opts.dynamicConfig) > 0 {
+			w("| Temporal dynamic config overrides (`-dynamic-config`) | %v |\n", r.opts.dynamicConfig)
+		}
+		w("| Start-up | everything up %s after the process started |\n", r.startup.Round(10*time.Millisecond))
+	} else {
+		for _, row := range productMachineRows {
+			if line, ok := prev.machine[row]; ok {
+				w("%s\n", line)
+			}
+		}
 	}
-	w("| Start-up | everything up %s after the process started |\n", r.startup.Round(10*time.Millisecond))
+	if p := r.p5; p != nil {
+		w("| %s | %s (%s) |\n", segmentDatabaseRow, p.server, p.buffers)
+	} else if line, ok := prev.machine[segmentDatabaseRow]; ok {
+		w("%s\n", line)
+	}
 	w("| Machine load | %s |\n\n", strings.TrimPrefix(r.load["run"].String(), "Meanwhile "))
 
-	r.writeSummary(w)
-	if r.p1 != nil {
-		r.writeP1(w)
+	r.writeSummary(w, prev)
+	for _, s := range []struct {
+		key   string
+		ran   bool
+		write func(writer)
+	}{
+		{"P1", r.p1 != nil, r.writeP1},
+		{"P2", r.p2 != nil, r.writeP2},
+		{"P3", r.p3 != nil, r.writeP3},
+		{"P4", r.p4 != nil, r.writeP4},
+		{"P5", r.p5 != nil, r.writeP5},
+		{"Free", journeys, r.writeFree},
+	} {
+		if s.ran {
+			s.write(w)
+		} else if section, ok := prev.sections[s.key]; ok {
+			w("%s", keptSection(section, prev.measured))
+		}
 	}
-	if r.p2 != nil {
-		r.writeP2(w)
+	return os.WriteFile(path, append(bytes.TrimRight(b.Bytes(), "\n"), '\n'), 0o644)
+}
+
+// ranScenarios names the scenarios this run measured.
+func (r *report) ranScenarios() []string {
+	var names []string
+	for _, s := range []struct {
+		name string
+		ran  bool
+	}{{"P1", r.p1 != nil}, {"P2", r.p2 != nil}, {"P3", r.p3 != nil}, {"P4", r.p4 != nil}, {"P5", r.p5 != nil}} {
+		if s.ran {
+			names = append(names, s.name)
+		}
 	}
-	if r.p3 != nil {
-		r.writeP3(w)
+	return names
+}
+
+// keptScenarios names the scenarios whose sections come from the previous file.
+func (r *report) keptScenarios(prev previousReport) []string {
+	var names []string
+	for _, name := range scenarioNames {
+		if _, ok := prev.sections[name]; ok && !slices.Contains(r.ranScenarios(), name) {
+			names = append(names, name)
+		}
 	}
-	r.writeFree(w)
-	return os.WriteFile(path, b.Bytes(), 0o644)
+	return names
 }
 
 type writer func(format string, args ...any)
 
-func (r *report) writeSummary(w writer) {
+func (r *report) writeSummary(w writer, prev previousReport) {
 	w("## Results\n\n")
 	w("| Benchmark | p50 | p99 | Target | |\n| --- | --- | --- | --- | --- |\n")
+	// keep writes the previous file's rows of a scenario this run did not run.
+	keep := func(key string) {
+		for _, row := range prev.rows[key] {
+			w("%s\n", row)
+		}
+	}
+	if r.p1 == nil {
+		keep("P1")
+	}
 	if p := r.p1; p != nil {
 		w("| P1 journey latency, Lumo: follow webhook → last LINE call of a 5-step journey | %s | %s | p50 ≤ %s, p99 ≤ %s | %s, %s |\n",
 			ms(p.lumo.p50()), ms(p.lumo.p99()), ms(p1TargetP50), ms(p1TargetP99), verdict(p.metP50()), verdict(p.metP99()))
 		w("| P1 the same calls in a hand-written Temporal workflow | %s | %s | | |\n", ms(p.hand.p50()), ms(p.hand.p99()))
 		w("| P1 ratio Lumo / hand-written (of the p50s; of the p99s %.2f) | %.2f | | ≤ %.1f | %s |\n",
 			ratio(p.lumo.p99(), p.hand.p99()), p.ratio(), p1TargetRatio, verdict(p.metRatio()))
+	}
+	if r.p2 == nil {
+		keep("P2")
 	}
 	if p := r.p2; p != nil {
 		sustained := "none tried"
@@ -128,26 +200,57 @@ func (r *report) writeSummary(w writer) {
 		w("| P2 raw StartWorkflow rate of the same server (trivial workflow, %d concurrent) | %.0f starts/s | | (the substrate's ceiling) | |\n",
 			p.raw.concurrency, p.raw.startRate())
 	}
+	if r.p3 == nil {
+		keep("P3")
+	}
 	if p := r.p3; p != nil {
 		w("| P3 process RSS with %d friends parked on a question (when the last one parked: %s) | %s | | ≤ %s | %s |\n",
 			p.parkedRuns, mib(p.parked.rss), mib(p.settled.rss), mib(p3TargetRSS), verdict(p.metRSS()))
 		w("| P3 reply → next message (%d replies) | %s | %s | p99 ≤ %s | %s |\n",
 			len(p.replies), ms(p.replies.p50()), ms(p.replies.p99()), ms(p3TargetReply), verdict(p.metReply()))
 	}
-	f := r.free()
-	w("| Free messages: answers to a friend's own action sent by reply | %.1f%% (%d of %d) | | ≥ %.0f%% | %s |\n\n",
-		100*f.share(), f.replied, f.answers, 100*freeTarget, verdict(f.met()))
+	if p := r.p4; p != nil {
+		w("| P4 segment broadcast to %d friends, unthrottled: recipients a second leaving for LINE | %.0f/s | | ≥ %d/s | %s |\n",
+			p.friends, p.unthrottled.recipientRate, p4TargetRecipients, verdict(p.metUnthrottled()))
+		w("| P4 the same at `LUMO_BROADCAST_RATE=%d`: requests a second | %.2f/s (%.2f%% off) | | within %.0f%% | %s |\n",
+			p.throttled.rate, p.throttled.requestRate, 100*p.throttled.rateError(), 100*p4TargetRateError, verdict(p.metThrottled()))
+	} else {
+		keep("P4")
+	}
+	if p := r.p5; p != nil {
+		w("| P5 segment count: %d friends, 3 conditions in 2 groups, on PostgreSQL | %s | %s | p50 ≤ %s | %s |\n",
+			p.friends, ms(p.counts.p50()), ms(p.counts.p99()), ms(p5TargetP50), verdict(p.met()))
+	} else {
+		keep("P5")
+	}
+	if journeys := r.p1 != nil || r.p2 != nil || r.p3 != nil; journeys {
+		f := r.free()
+		w("| Free messages: answers to a friend's own action sent by reply | %.1f%% (%d of %d) | | ≥ %.0f%% | %s |\n",
+			100*f.share(), f.replied, f.answers, 100*freeTarget, verdict(f.met()))
+	} else {
+		keep("Free")
+	}
 
-	w("Elapsed: start-up %s", r.startup.Round(100*time.Millisecond))
+	var parts []string
+	if r.p5 != nil {
+		parts = append(parts, fmt.Sprintf("P5 %s (its database seeded in %s)", r.p5.elapsed.Round(time.Second), r.p5.seedTook.Round(time.Second)))
+	}
+	if r.startup > 0 {
+		parts = append(parts, fmt.Sprintf("start-up %s", r.startup.Round(100*time.Millisecond)))
+	}
 	if r.p1 != nil {
-		w(", P1 %s", r.p1.elapsed.Round(time.Second))
+		parts = append(parts, fmt.Sprintf("P1 %s", r.p1.elapsed.Round(time.Second)))
 	}
 	if r.p3 != nil {
-		w(", P3 %s", r.p3.elapsed.Round(time.Second))
+		parts = append(parts, fmt.Sprintf("P3 %s", r.p3.elapsed.Round(time.Second)))
 	}
 	if r.p2 != nil {
-		w(", P2 %s", r.p2.elapsed.Round(time.Second))
+		parts = append(parts, fmt.Sprintf("P2 %s", r.p2.elapsed.Round(time.Second)))
 	}
+	if r.p4 != nil {
+		parts = append(parts, fmt.Sprintf("P4 %s", r.p4.elapsed.Round(time.Second)))
+	}
+	w("\nElapsed: %s", strings.Join(parts, ", "))
 	w("; %s in all (the build that `make bench` runs first is not counted).\n\n", r.elapsed.Round(time.Second))
 }
 
