@@ -2,8 +2,10 @@ package e2e_test
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,32 +21,52 @@ import (
 // the replay test (workflows.TestReplay_SavedHistories): between them they take every
 // outlet of the kinds they use, and one is ejected while parked.
 var recordedJourneys = []struct {
-	name  string
-	doc   string
-	drive func(w *world, executionID string)
+	name string
+	doc  string
+	// prepare, when set, makes what the definition names and returns it instead of doc.
+	prepare func(w *world) string
+	drive   func(w *world, executionID string)
 }{
-	{"survey_answered", testenv.SurveyDefinition, func(w *world, id string) {
+	{name: "survey_answered", doc: testenv.SurveyDefinition, drive: func(w *world, id string) {
 		w.waitForWaiting([]string{id}, "ask", 30*time.Second)
 		w.replyToEngine(id, "Coffee")
 	}},
-	{"survey_invalid_answer", testenv.SurveyDefinition, func(w *world, id string) {
+	{name: "survey_invalid_answer", doc: testenv.SurveyDefinition, drive: func(w *world, id string) {
 		w.waitForWaiting([]string{id}, "ask", 30*time.Second)
 		w.replyToEngine(id, "Milk")
 	}},
-	{"survey_timed_out", shortSurveyDoc, func(*world, string) {}},
-	{"delay_rich_menu_tags", delayDoc, func(*world, string) {}},
-	{"exit_during_delay", exitDoc, func(w *world, id string) {
+	{name: "survey_timed_out", doc: shortSurveyDoc, drive: func(*world, string) {}},
+	{name: "delay_rich_menu_tags", doc: delayDoc, drive: func(*world, string) {}},
+	{name: "exit_during_delay", doc: exitDoc, drive: func(w *world, id string) {
 		w.waitForWaiting([]string{id}, "pause", 30*time.Second)
 		x, _ := w.store.GetExecution(context.Background(), w.workspace, id)
 		if _, err := w.engine.Exit(context.Background(), w.workspace, x.FriendID, "incoming_message"); err != nil {
 			w.t.Fatal(err)
 		}
 	}},
-	{"survey_ejected", testenv.SurveyDefinition, func(w *world, id string) {
+	{name: "survey_ejected", doc: testenv.SurveyDefinition, drive: func(w *world, id string) {
 		w.waitForWaiting([]string{id}, "ask", 30*time.Second)
 		if _, err := w.engine.Eject(context.Background(), w.workspace, id); err != nil {
 			w.t.Fatal(err)
 		}
+	}},
+	// Not a member at the first branch, tagged while waiting, a member at the second.
+	{name: "segment_branch", prepare: func(w *world) string {
+		segment := w.must(http.StatusCreated, http.MethodPost, "/v1/segments", map[string]any{
+			"name": "VIPs for the history",
+			"groups": []any{map[string]any{"conditions": []any{
+				map[string]any{"property": "tag", "op": "contains_any", "value": []string{"vip"}},
+			}}},
+		}).str("id")
+		return strings.ReplaceAll(segmentBranchDefinition, "SEGMENT", segment)
+	}, drive: func(w *world, id string) {
+		w.waitForWaiting([]string{id}, "ask", 30*time.Second)
+		x, err := w.store.GetExecution(context.Background(), w.workspace, id)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		w.must(http.StatusOK, http.MethodPost, "/v1/friends/"+x.FriendID+"/tags", map[string]any{"tag": "vip"})
+		w.replyToEngine(id, "yes")
 	}},
 }
 
@@ -68,7 +90,11 @@ func TestRecordHistories(t *testing.T) {
 		if _, err := os.Stat(file); err == nil {
 			continue
 		}
-		workflowID := w.activeWorkflow(j.doc)
+		doc := j.doc
+		if j.prepare != nil {
+			doc = j.prepare(w)
+		}
+		workflowID := w.activeWorkflow(doc)
 		friendID, _ := w.friend("Mina " + j.name)
 		x, err := w.engine.Enroll(ctx, models.Enrollment{WorkspaceID: w.workspace, WorkflowID: workflowID, FriendID: friendID,
 			Trigger: map[string]string{"type": "manual"}})
@@ -93,6 +119,34 @@ func TestRecordHistories(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.saveHistory(filepath.Join(dir, "welcome_by_reply.json"), workflows.JourneyWorkflowID(welcome, friend.ID), "")
+	}
+
+	// A broadcast to a segment of three friends, one of whom blocked the account.
+	file = filepath.Join(dir, "broadcast_to_segment.json")
+	if _, err := os.Stat(file); err != nil {
+		var blocked string
+		for _, name := range []string{"Aki", "Bo", "Chie"} {
+			friendID, lineUserID := w.friend("Broadcast " + name)
+			w.must(http.StatusOK, http.MethodPost, "/v1/friends/"+friendID+"/tags", map[string]any{"tag": "news"})
+			blocked = lineUserID
+		}
+		if _, err := w.store.BlockFriend(ctx, w.workspace, w.account, blocked, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		segment := w.must(http.StatusCreated, http.MethodPost, "/v1/segments", map[string]any{
+			"name": "News readers",
+			"groups": []any{map[string]any{"conditions": []any{
+				map[string]any{"property": "tag", "op": "contains_any", "value": []string{"news"}},
+			}}},
+		}).str("id")
+		broadcast := w.must(http.StatusAccepted, http.MethodPost, "/v1/broadcasts", map[string]any{
+			"segmentId": segment, "lineAccountId": w.account,
+			"messages": []any{map[string]any{"type": "text", "text": "This week's news"}},
+		}).str("id")
+		w.waitFor("the broadcast to complete", 30*time.Second, func() bool {
+			return w.must(http.StatusOK, http.MethodGet, "/v1/broadcasts/"+broadcast, nil).str("status") == "completed"
+		})
+		w.saveHistory(file, workflows.BroadcastWorkflowID(broadcast), "")
 	}
 }
 

@@ -30,6 +30,7 @@ func TestReplay_SavedHistories(t *testing.T) {
 			replayer := worker.NewWorkflowReplayer()
 			replayer.RegisterWorkflowWithOptions(workflows.Journey, workflow.RegisterOptions{Name: workflows.JourneyName})
 			replayer.RegisterWorkflowWithOptions(workflows.LineInbox, workflow.RegisterOptions{Name: workflows.InboxName})
+			replayer.RegisterWorkflowWithOptions(workflows.Broadcast, workflow.RegisterOptions{Name: workflows.BroadcastName})
 			if err := replayer.ReplayWorkflowHistoryFromJSONFile(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))), file); err != nil {
 				t.Fatalf("replay %s: %v", file, err)
 			}
