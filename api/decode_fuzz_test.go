@@ -2,8 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
-	"net/http"
 	"testing"
 )
 
@@ -47,22 +45,7 @@ func FuzzDecodeLineAccount(f *testing.F) {
 				}
 				return
 			}
-			var apiErr *Error
-			if !errors.As(err, &apiErr) {
-				t.Fatalf("%q: error %v (%T) is not an *Error", body, err, err)
-			}
-			switch {
-			case apiErr.Status == http.StatusBadRequest && apiErr.Code == CodeMalformedJSON && onlyDuplicateKeys(apiErr.Fields):
-			case apiErr.Status == http.StatusUnprocessableEntity && apiErr.Code == CodeValidationFailed && len(apiErr.Fields) > 0:
-			default:
-				t.Fatalf("%q: unexpected error %+v", body, apiErr)
-			}
-			if _, blank := apiErr.Fields[""]; blank {
-				t.Fatalf("%q: a problem without a path: %+v", body, apiErr)
-			}
-			if apiErr.Message == "" {
-				t.Fatalf("%q: error without a message", body)
-			}
+			wantDecodeError(t, body, err)
 		}
 		check(&lineAccountCreate{})
 		check(&lineAccountUpdate{})

@@ -41,25 +41,8 @@ func FuzzDecodeExecutionBodies(f *testing.F) {
 	}
 	v := newInputValidator()
 	f.Fuzz(func(t *testing.T, body []byte) {
-		wantDecodeError := func(err error) {
-			t.Helper()
-			var apiErr *Error
-			if !errors.As(err, &apiErr) {
-				t.Fatalf("%q: error %v (%T) is not an *Error", body, err, err)
-			}
-			switch {
-			case apiErr.Status == http.StatusBadRequest && apiErr.Code == CodeMalformedJSON && onlyDuplicateKeys(apiErr.Fields):
-			case apiErr.Status == http.StatusUnprocessableEntity && apiErr.Code == CodeValidationFailed && len(apiErr.Fields) > 0:
-			default:
-				t.Fatalf("%q: unexpected error %+v", body, apiErr)
-			}
-			if apiErr.Message == "" {
-				t.Fatalf("%q: error without a message", body)
-			}
-		}
-
 		if in, err := decodeEnrollment(v, body); err != nil {
-			wantDecodeError(err)
+			wantDecodeError(t, body, err)
 		} else {
 			if (in.FriendID == "") == (in.LineUserID == "") {
 				t.Fatalf("%q: accepted without exactly one friend: %+v", body, in)
@@ -82,7 +65,7 @@ func FuzzDecodeExecutionBodies(f *testing.F) {
 		}
 
 		if in, err := decodeReply(v, body); err != nil {
-			wantDecodeError(err)
+			wantDecodeError(t, body, err)
 		} else {
 			if (in.Text == "") == (in.Postback == "") {
 				t.Fatalf("%q: accepted without exactly one answer: %+v", body, in)
@@ -107,4 +90,27 @@ func onlyDuplicateKeys(fields map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// wantDecodeError fails t unless err is one of the two errors a body may earn before any
+// handler logic: 400 malformed_json (naming at most keys sent twice), or 422
+// validation_failed naming fields; both with a message and no blank path.
+func wantDecodeError(t *testing.T, body []byte, err error) {
+	t.Helper()
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("%q: error %v (%T) is not an *Error", body, err, err)
+	}
+	switch {
+	case apiErr.Status == http.StatusBadRequest && apiErr.Code == CodeMalformedJSON && onlyDuplicateKeys(apiErr.Fields):
+	case apiErr.Status == http.StatusUnprocessableEntity && apiErr.Code == CodeValidationFailed && len(apiErr.Fields) > 0:
+	default:
+		t.Fatalf("%q: unexpected error %+v", body, apiErr)
+	}
+	if _, blank := apiErr.Fields[""]; blank {
+		t.Fatalf("%q: a problem without a path: %+v", body, apiErr)
+	}
+	if apiErr.Message == "" {
+		t.Fatalf("%q: error without a message", body)
+	}
 }

@@ -119,9 +119,14 @@ type segmentPreview struct {
 }
 
 // checkSegmentDefinition adds to fields every problem of the groups, by path, judged
-// against the integrations the workspace has connected; a body whose other fields
-// failed is still judged whole, so the client sees every problem at once.
+// against the integrations the workspace has connected, when the body's other fields
+// failed already: so the client sees every problem at once. A body that bound cleanly is
+// judged by the Store alone (its *models.ValidationError is the same 422), which saves
+// reading the integrations twice.
 func (s *server) checkSegmentDefinition(ctx context.Context, ws string, d segments.Definition, fields map[string]string) error {
+	if len(fields) == 0 {
+		return nil
+	}
 	connected, err := s.store.ConnectedIntegrations(ctx, ws)
 	if err != nil {
 		return err
